@@ -1,0 +1,362 @@
+"""utils.data: downloads, hashes, the cache, safe archive reading and the loaders.
+
+Everything here runs offline: the tests build small wheels and archives themselves and serve
+them from a web server on 127.0.0.1. One test at the end (marked) reads the real catalogue.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import http.server
+import io
+import socket
+import tarfile
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from utils import data
+
+# ----------------------------------------------------------------------------- fixtures
+
+ROTTEN_CSV = (
+    "category,text,movie_name,has_plot_and_reviews\n"
+    + "plot,A man walks into a bar.,m0,True\n"
+    + "".join(f"fresh,great film number {i},m{i},True\n" for i in range(10))
+    + "".join(f"rotten,dull film number {i},m{i},True\n" for i in range(10))
+    + "fresh,great film number 0,m0,True\n"  # exact duplicate: kept once
+    + "fresh,divisive,m1,True\nrotten,divisive,m1,True\n"  # conflicting labels: dropped
+)
+WEATHER_CSV = "date,precipitation,temp_max,temp_min,wind,weather\n" + "".join(
+    f"{d:%Y/%m/%d},0.0,10.0,5.0,3.0,sun\n" for d in pd.date_range("2013-12-30", "2015-01-02")
+)
+TEMPS_CSV = "date,temp\n2010/01/01 00:00,50.0\n2010/09/15 12:00,68.0\n2010/12/31 23:00,32.0\n"
+
+
+def _digits_npz() -> bytes:
+    rng = np.random.default_rng(0)
+    lengths = np.array([3, 4] * 50, dtype=np.int64)  # 100 utterances, 10 per digit
+    labels = np.repeat(np.arange(10), 10).astype(np.int64)
+    buffer = io.BytesIO()
+    np.savez(buffer, X=rng.normal(size=(lengths.sum(), 13)).astype(np.float32), y=labels, lengths=lengths)
+    return buffer.getvalue()
+
+
+def _goog_npz() -> bytes:
+    dtype = [("date", "<M8[D]"), ("open", "<f8"), ("high", "<f8"), ("low", "<f8"), ("close", "<f8"),
+             ("volume", "<i8"), ("adj_close", "<f8")]
+    rows = [(np.datetime64(d), 1.0, 2.0, 0.5, 1.5, 100, 1.5) for d in ("2005-01-03", "2007-06-01", "2008-01-02")]
+    buffer = io.BytesIO()
+    np.savez(buffer, price_data=np.array(rows, dtype=dtype))
+    return buffer.getvalue()
+
+
+MEMBERS = {
+    "pkg/data/rotten.csv.bz2": __import__("bz2").compress(ROTTEN_CSV.encode()),
+    "pkg/data/digits.npz": _digits_npz(),
+    "pkg/data/seattle-weather.csv": WEATHER_CSV.encode(),
+    "pkg/data/seattle-temps.csv": TEMPS_CSV.encode(),
+    "pkg/data/sf-temps.csv": TEMPS_CSV.encode(),
+    "pkg/plays/tragedies/macbeth.md": b"# Macbeth\n\n## ACT I\n\n**First Witch**  \nWhen shall we three meet again\n",
+    "pkg/plays/comedies/as-you-like-it.md": b"# As You Like It\n\n_Enter ORLANDO_\n\n**ORLANDO**  \nAs I remember\n",
+}
+
+
+def sha(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def make_wheel(path: Path, members: dict[str, bytes]) -> bytes:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return path.read_bytes()
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served over HTTP on 127.0.0.1; yields (folder, base address)."""
+    folder = tmp_path / "server"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(data.CACHE_ENV, str(folder))
+    return folder
+
+
+def _dataset(members: list[str], blobs: list[bytes]) -> dict:
+    return {"artifact": "fixture-1.0", "members": members, "files": len(blobs),
+            "sha256": sha(b"".join(blobs)), "task": "t", "bytes": sum(map(len, blobs)),
+            "licence": "MIT", "loader": "x"}
+
+
+@pytest.fixture()
+def catalogue(served: tuple[Path, str], cache: Path) -> dict:
+    folder, base = served
+    wheel = make_wheel(folder / "fixture-1.0-py3-none-any.whl", MEMBERS)
+    single = {
+        "rotten_tomatoes": "pkg/data/rotten.csv.bz2",
+        "spoken_digits": "pkg/data/digits.npz",
+        "seattle_weather": "pkg/data/seattle-weather.csv",
+        "seattle_temps": "pkg/data/seattle-temps.csv",
+        "sf_temps": "pkg/data/sf-temps.csv",
+    }
+    datasets = {key: _dataset([member], [MEMBERS[member]]) for key, member in single.items()}
+    plays = sorted(n for n in MEMBERS if n.endswith(".md"))
+    datasets["shakespeare"] = _dataset(["pkg/plays/*/*.md"], [MEMBERS[n] for n in plays])
+    return {
+        "artifacts": {
+            "fixture-1.0": {
+                "kind": "pypi", "package": "fixture", "version": "1.0",
+                "filename": "fixture-1.0-py3-none-any.whl",
+                "url": f"{base}/fixture-1.0-py3-none-any.whl",
+                "sha256": sha(wheel), "bytes": len(wheel), "licence": "MIT",
+            }
+        },
+        "datasets": datasets,
+    }
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/missing.whl"
+
+
+# ----------------------------------------------------------------------------- fetching
+
+def test_fetch_downloads_verifies_and_caches(catalogue: dict, cache: Path) -> None:
+    path = data.fetch_artifact("fixture-1.0", catalogue)
+    assert path == cache / "fixture-1.0-py3-none-any.whl"
+    assert data.sha256_file(path) == catalogue["artifacts"]["fixture-1.0"]["sha256"]
+    assert [p.name for p in cache.iterdir()] == [path.name]  # no temporary files left behind
+
+
+def test_corrupted_cache_file_is_fetched_again(catalogue: dict, cache: Path) -> None:
+    path = data.fetch_artifact("fixture-1.0", catalogue)
+    path.write_bytes(path.read_bytes()[:100])  # truncated download
+    again = data.fetch_artifact("fixture-1.0", catalogue)
+    assert data.sha256_file(again) == catalogue["artifacts"]["fixture-1.0"]["sha256"]
+
+
+def test_wrong_hash_is_refused(catalogue: dict) -> None:
+    bad = copy.deepcopy(catalogue)
+    bad["artifacts"]["fixture-1.0"]["sha256"] = "0" * 64
+    with pytest.raises(data.ChecksumError, match="does not have the expected sha256 0000"):
+        data.fetch_artifact("fixture-1.0", bad)
+
+
+def test_no_network_says_where_to_put_the_file(catalogue: dict, cache: Path) -> None:
+    offline = copy.deepcopy(catalogue)
+    offline["artifacts"]["fixture-1.0"]["url"] = _closed_port_url()
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.fetch_artifact("fixture-1.0", offline)
+    message = str(info.value)
+    assert "network" in message and str(cache / "fixture-1.0-py3-none-any.whl") in message
+    assert "pip download --no-deps fixture==1.0" in message
+
+
+def test_file_placed_by_hand_is_used_offline(catalogue: dict, served: tuple[Path, str], cache: Path) -> None:
+    folder, _ = served
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "fixture-1.0-py3-none-any.whl").write_bytes((folder / "fixture-1.0-py3-none-any.whl").read_bytes())
+    offline = copy.deepcopy(catalogue)
+    offline["artifacts"]["fixture-1.0"]["url"] = _closed_port_url()
+    assert data.fetch_artifact("fixture-1.0", offline).is_file()
+
+
+def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "elsewhere"))
+    assert data.cache_dir() == tmp_path / "elsewhere" and (tmp_path / "elsewhere").is_dir()
+
+
+def test_unknown_names_list_the_known_ones(catalogue: dict) -> None:
+    with pytest.raises(KeyError, match="known: fixture-1.0"):
+        data.fetch_artifact("nope", catalogue)
+
+
+def test_missing_installed_package_says_what_to_install() -> None:
+    cat = {"artifacts": {"a": {"kind": "installed", "package": "no_such_package_xyz", "version": "1"}}}
+    with pytest.raises(data.DataUnavailableError, match="no_such_package_xyz.*pip install"):
+        data.fetch_artifact("a", cat)
+
+
+def test_missing_catalogue_file(tmp_path: Path) -> None:
+    with pytest.raises(data.DataError, match="catalogue"):
+        data.load_catalogue(tmp_path / "none.json")
+
+
+# ----------------------------------------------------------------------------- members
+
+def test_member_hash_and_count_are_checked(catalogue: dict) -> None:
+    bad = copy.deepcopy(catalogue)
+    bad["datasets"]["seattle_weather"]["sha256"] = "f" * 64
+    with pytest.raises(data.ChecksumError, match="differs from the catalogue"):
+        data.dataset_files("seattle_weather", bad)
+    bad["datasets"]["shakespeare"]["files"] = 3
+    with pytest.raises(data.ChecksumError, match="expected 3 file"):
+        data.dataset_files("shakespeare", bad)
+
+
+def test_path_traversal_in_zip_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "evil.whl"
+    make_wheel(archive, {"../../evil.txt": b"x", "ok.txt": b"y"})
+    with pytest.raises(data.DataError, match="unsafe path"):
+        data.read_members(archive, ["*evil.txt"])
+    assert data.read_members(archive, ["ok.txt"]) == {"ok.txt": b"y"}
+
+
+def test_links_in_tar_are_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "links.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        link = tarfile.TarInfo("data/passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+        info = tarfile.TarInfo("data/real.txt")
+        info.size = 5
+        tf.addfile(info, io.BytesIO(b"hello"))
+    with pytest.raises(data.DataError, match="not a regular file"):
+        data.read_members(archive, ["data/passwd"])
+    assert data.read_members(archive, ["data/*.txt"]) == {"data/real.txt": b"hello"}
+
+
+def test_damaged_or_unknown_archives(tmp_path: Path) -> None:
+    text = tmp_path / "plain.whl"
+    text.write_bytes(b"not an archive at all")
+    with pytest.raises(data.DataError, match="neither a zip"):
+        data.read_members(text, ["*"])
+    archive = tmp_path / "ok.whl"
+    make_wheel(archive, {"a.txt": b"a"})
+    with pytest.raises(data.DataError, match="no member of ok.whl matches 'b.txt'"):
+        data.read_members(archive, ["b.txt"])
+
+
+def test_downloaded_npz_is_never_unpickled(tmp_path: Path, catalogue: dict, served: tuple[Path, str]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.array([{"a": 1}], dtype=object), y=np.zeros(1), lengths=np.ones(1))
+    folder, _ = served
+    members = dict(MEMBERS, **{"pkg/data/digits.npz": buffer.getvalue()})
+    wheel = make_wheel(folder / "fixture-1.0-py3-none-any.whl", members)
+    cat = copy.deepcopy(catalogue)
+    cat["artifacts"]["fixture-1.0"]["sha256"] = sha(wheel)
+    cat["datasets"]["spoken_digits"] = _dataset(["pkg/data/digits.npz"], [buffer.getvalue()])
+    with pytest.raises(ValueError, match="allow_pickle"):
+        data.load_spoken_digits(cat)
+
+
+# ----------------------------------------------------------------------------- splits
+
+def test_stratified_split_keeps_proportions() -> None:
+    labels = np.repeat([0, 1], [300, 100])
+    split = data.stratified_split(labels, seed=3)
+    for cls, n in ((0, 300), (1, 100)):
+        counts = pd.Series(split[labels == cls]).value_counts()
+        assert counts["val"] == n // 10 and counts["test"] == n // 10 and counts["train"] == n - 2 * (n // 10)
+    assert (split == data.stratified_split(labels, seed=3)).all()
+    assert not (split == data.stratified_split(labels, seed=4)).all()
+    with pytest.raises(ValueError, match="summing to 1"):
+        data.stratified_split(labels, fractions=(0.5, 0.5, 0.5))
+
+
+def test_date_split() -> None:
+    dates = pd.to_datetime(["2020-01-01", "2020-06-01", "2021-01-01"])
+    assert list(data.date_split(dates, "2020-06-01", "2021-01-01")) == ["train", "val", "test"]
+    with pytest.raises(ValueError, match="must come before"):
+        data.date_split(dates, "2021-01-01", "2020-06-01")
+
+
+# ----------------------------------------------------------------------------- loaders
+
+def test_load_rotten_tomatoes(catalogue: dict) -> None:
+    df = data.load_rotten_tomatoes(catalogue)
+    assert list(df.columns) == ["text", "label", "movie", "split"]
+    assert len(df) == 20 and df["label"].sum() == 10  # plot, duplicate and conflicting rows gone
+    assert not df["text"].duplicated().any() and "divisive" not in set(df["text"])
+    assert df.groupby("split")["label"].mean().eq(0.5).all()  # stratified
+
+
+def test_load_spoken_digits(catalogue: dict) -> None:
+    splits = data.load_spoken_digits(catalogue)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 80, "val": 10, "test": 10}
+    assert all(sorted(part.labels) == list(range(10)) for part in (splits["val"], splits["test"]))
+    seqs = [s for part in splits.values() for s in part.sequences]
+    assert sorted(len(s) for s in seqs) == sorted([3, 4] * 50) and all(s.shape[1] == 13 for s in seqs)
+    assert all(s.dtype == np.float32 for s in seqs)
+
+
+def test_load_seattle_weather(catalogue: dict) -> None:
+    df = data.load_seattle_weather(catalogue)
+    assert isinstance(df.index, pd.DatetimeIndex)
+    assert df.loc["2013-12-31", "split"] == "train" and df.loc["2014-06-01", "split"] == "val"
+    assert df.loc["2015-01-01", "split"] == "test"
+
+
+def test_load_hourly_temperatures(catalogue: dict) -> None:
+    df = data.load_hourly_temperatures("sf", catalogue)
+    assert list(df["split"]) == ["train", "val", "test"]
+    np.testing.assert_allclose(df["temp_c"], [10.0, 20.0, 0.0])
+    with pytest.raises(ValueError, match="city must be one of"):
+        data.load_hourly_temperatures("paris", catalogue)
+
+
+def test_load_shakespeare(catalogue: dict) -> None:
+    plays = data.load_shakespeare(catalogue)
+    assert list(plays["test"]) == ["macbeth"] and list(plays["train"]) == ["as-you-like-it"]
+    assert plays["test"]["macbeth"] == "First Witch\nWhen shall we three meet again\n"
+    assert "**" not in plays["train"]["as-you-like-it"] and "_" not in plays["train"]["as-you-like-it"]
+
+
+def test_load_goog_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "fakempl"
+    (package / "mpl-data" / "sample_data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    blob = _goog_npz()
+    (package / "mpl-data" / "sample_data" / "goog.npz").write_bytes(blob)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cat = {"artifacts": {"mpl": {"kind": "installed", "package": "fakempl", "version": "0"}},
+           "datasets": {"goog_prices": {"artifact": "mpl", "members": ["mpl-data/sample_data/goog.npz"],
+                                        "files": 1, "sha256": sha(blob)}}}
+    df = data.load_goog_prices(cat)
+    assert list(df["split"]) == ["train", "val", "test"] and df["close"].tolist() == [1.5] * 3
+    cat["datasets"]["goog_prices"]["sha256"] = "0" * 64
+    with pytest.raises(data.ChecksumError, match="installed package fakempl"):
+        data.load_goog_prices(cat)
+
+
+# ----------------------------------------------------------------------------- the real catalogue
+
+def test_real_catalogue_is_complete() -> None:
+    cat = data.load_catalogue()
+    for name, ds in cat["datasets"].items():
+        for field in ("title", "task", "artifact", "members", "files", "sha256", "bytes", "licence",
+                      "citation", "loader", "split", "content"):
+            assert field in ds, f"{name} lacks {field}"
+        assert ds["artifact"] in cat["artifacts"]
+        module, _, function = ds["loader"].rpartition(".")
+        assert module == "utils.data" and callable(getattr(data, function))
+    for name, art in cat["artifacts"].items():
+        if art["kind"] == "pypi":
+            assert len(art["sha256"]) == 64 and art["url"].endswith(art["filename"]), name
+    table = data.describe_datasets(cat)
+    assert list(table.index) == list(cat["datasets"])

@@ -1,0 +1,45 @@
+"""utils.plotting: the shared figures draw what they promise and reject bad input."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+
+from utils import plotting  # noqa: E402
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_unrolled_rnn_has_one_box_per_node(steps: int) -> None:
+    ax = plotting.draw_unrolled_rnn(steps)
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 3 * (steps + 1)  # x, h, y for the folded net and every step
+    labels = {t.get_text() for t in ax.texts}
+    assert {rf"$h_{{{steps}}}$", r"$W_{hh}$", r"$h_0$"} <= labels
+    plt.close("all")
+
+
+def test_unrolled_rnn_rejects_silly_lengths() -> None:
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        plotting.draw_unrolled_rnn(0)
+
+
+def test_plot_history() -> None:
+    ax = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2]})
+    assert len(ax.lines) == 2
+    with pytest.raises(KeyError, match="has \\['loss', 'val_loss'\\]"):
+        plotting.plot_history({"loss": [1], "val_loss": [1]}, metrics=("accuracy",))
+    plt.close("all")
+
+
+def test_plot_hidden_states() -> None:
+    ax = plotting.plot_hidden_states(np.zeros((10, 4)), title="h")
+    assert ax.images[0].get_array().shape == (4, 10)
+    with pytest.raises(ValueError, match="shape \\(time, units\\)"):
+        plotting.plot_hidden_states(np.zeros((2, 10, 4)))
+    plt.close("all")

