@@ -360,3 +360,9 @@ def test_real_catalogue_is_complete() -> None:
             assert len(art["sha256"]) == 64 and art["url"].endswith(art["filename"]), name
     table = data.describe_datasets(cat)
     assert list(table.index) == list(cat["datasets"])
+
+
+def test_readme_lists_every_dataset() -> None:
+    readme = (Path(data.__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in data.load_catalogue()["datasets"]:
+        assert f"`{name}`" in readme, f"add {name} to the README's data table"

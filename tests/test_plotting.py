@@ -30,10 +30,14 @@ def test_unrolled_rnn_rejects_silly_lengths() -> None:
 
 
 def test_plot_history() -> None:
-    ax = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2]})
-    assert len(ax.lines) == 2
+    logs = {"loss": [3, 2, 1], "val_loss": [3, 2.5, 2], "accuracy": [0.1, 0.5, 0.9]}
+    loss_ax, accuracy_ax = plotting.plot_history(logs, metrics=("loss", "accuracy"))
+    assert len(loss_ax.lines) == 2 and len(accuracy_ax.lines) == 1  # no val_accuracy logged
+    assert list(loss_ax.lines[1].get_ydata()) == [3, 2.5, 2]
     with pytest.raises(KeyError, match="has \\['loss', 'val_loss'\\]"):
         plotting.plot_history({"loss": [1], "val_loss": [1]}, metrics=("accuracy",))
+    with pytest.raises(ValueError, match="one axis per metric"):
+        plotting.plot_history(logs, metrics=("loss", "accuracy"), axes=[loss_ax])
     plt.close("all")
 
 

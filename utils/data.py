@@ -282,13 +282,14 @@ def _single_file(name: str, catalogue: dict[str, Any] | None) -> bytes:
 
 
 def describe_datasets(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Return one row per dataset: task, source, size, licence and loader."""
+    """Return one row per dataset: title, task, source, size, licence and loader."""
     catalogue = load_catalogue() if catalogue is None else catalogue
     rows = []
     for key, ds in catalogue["datasets"].items():
         art = catalogue["artifacts"][ds["artifact"]]
         rows.append({
             "dataset": key,
+            "title": ds["title"],
             "task": ds["task"],
             "source": f"{art['package']} {art['version']}",
             "bytes": ds["bytes"],

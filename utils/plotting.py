@@ -82,31 +82,38 @@ def draw_unrolled_rnn(steps: int = 4, ax: Axes | None = None, show_outputs: bool
 
 
 def plot_history(history: Mapping[str, Sequence[float]] | object,
-                 metrics: Sequence[str] = ("loss",), ax: Axes | None = None) -> Axes:
+                 metrics: Sequence[str] = ("loss",), axes: Sequence[Axes] | None = None) -> list[Axes]:
     """Plot training and validation curves from a Keras ``History`` (or its ``.history``).
 
-    Each name in ``metrics`` is drawn for training, and ``val_<name>`` too when present.
+    One panel per name in ``metrics``, side by side; each shows the training curve and, when
+    present, ``val_<name>``. Returns the panels.
 
     Raises
     ------
     KeyError
         If a metric is not in the history.
+    ValueError
+        If ``axes`` is given with a length other than ``len(metrics)``.
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
         raise TypeError("history must be a keras History or a mapping of metric -> values")
-    if ax is None:
-        _, ax = plt.subplots()
-    for name in metrics:
-        if name not in logs:
-            raise KeyError(f"{name!r} is not in the history; it has {sorted(logs)}")
+    missing = [name for name in metrics if name not in logs]
+    if missing:
+        raise KeyError(f"{missing} not in the history; it has {sorted(logs)}")
+    if axes is None:
+        _, grid = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
+        axes = list(grid[0])
+    if len(axes) != len(metrics):
+        raise ValueError(f"need one axis per metric ({len(metrics)}), got {len(axes)}")
+    for ax, name in zip(axes, metrics, strict=True):
         epochs = np.arange(1, len(logs[name]) + 1)
-        ax.plot(epochs, logs[name], marker="o", label=f"train {name}")
+        ax.plot(epochs, logs[name], marker="o", label="training")
         if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], marker="s", label=f"validation {name}")
-    ax.set_xlabel("epoch")
-    ax.legend()
-    return ax
+            ax.plot(epochs, logs[f"val_{name}"], marker="s", label="validation")
+        ax.set(xlabel="epoch", title=name)
+        ax.legend()
+    return list(axes)
 
 
 def plot_hidden_states(hs: np.ndarray, ax: Axes | None = None, title: str = "") -> Axes:
