@@ -85,3 +85,150 @@ def test_keeps_float64() -> None:
 def test_bad_input_says_what_was_expected(x_shape, weights, h0, message) -> None:
     with pytest.raises(ValueError, match=message):
         simple_rnn_forward(np.zeros(x_shape), weights, h0=h0)
+
+
+# ----------------------------------------------------------------------------- backward passes and gated cells
+from utils.scratch import (  # noqa: E402
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    lstm_gate_activations,
+    simple_rnn_backward,
+)
+
+B, T, D, N = 2, 4, 3, 3
+
+
+def gated_weights(kind: str, seed: int, dtype=np.float64, reset_after: bool = True) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    gates = {"lstm": 4, "gru": 3}[kind]
+    bias_shape = (2, 3 * N) if (kind == "gru" and reset_after) else (gates * N,)
+    return [rng.normal(0, 0.6, (D, gates * N)).astype(dtype), rng.normal(0, 0.6, (N, gates * N)).astype(dtype),
+            rng.normal(0, 0.6, bias_shape).astype(dtype)]
+
+
+# Each case: (name, forward(x, weights, state) -> hs, backward(x, weights, dhs, state), weights(seed), states)
+CASES = {
+    "simple_rnn": (lambda x, w, s: simple_rnn_forward(x, w, *s)[0], simple_rnn_backward,
+                   lambda seed: random_weights(D, N, seed), 1),
+    "lstm": (lambda x, w, s: lstm_forward(x, w, *s)[0], lstm_backward, lambda seed: gated_weights("lstm", seed), 2),
+    "gru_reset_after": (lambda x, w, s: gru_forward(x, w, *s, reset_after=True)[0],
+                        lambda x, w, dhs, *s: gru_backward(x, w, dhs, *s, reset_after=True),
+                        lambda seed: gated_weights("gru", seed, reset_after=True), 1),
+    "gru_reset_before": (lambda x, w, s: gru_forward(x, w, *s, reset_after=False)[0],
+                         lambda x, w, dhs, *s: gru_backward(x, w, dhs, *s, reset_after=False),
+                         lambda seed: gated_weights("gru", seed, reset_after=False), 1),
+}
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
+
+
+def numerical_gradient(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of the scalar f() with respect to every entry of array (changed in place)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        plus = f()
+        array[index] = saved - eps
+        minus = f()
+        array[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("steps", [1, T])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_backward_matches_finite_differences(case: str, steps: int, with_state: bool) -> None:
+    forward, backward, make_weights, n_states = CASES[case]
+    rng = np.random.default_rng(steps + 10 * with_state)
+    x = rng.normal(size=(B, steps, D))
+    weights = make_weights(steps)
+    states = [rng.normal(size=(B, N)) for _ in range(n_states)] if with_state else []
+    upstream = rng.normal(size=(B, steps, N))  # dL/dh_t for the loss L = sum(upstream * hs)
+
+    def loss() -> float:
+        return float(np.sum(upstream * forward(x, weights, states)))
+
+    dx, grads = backward(x, weights, upstream, *states)
+    assert relative_error(dx, numerical_gradient(loss, x)) <= 1e-6
+    for name, w, g in zip(("kernel", "recurrent_kernel", "bias"), weights, grads, strict=True):
+        assert g.shape == w.shape
+        assert relative_error(g, numerical_gradient(loss, w)) <= 1e-6, name
+
+
+def keras_layer(case: str, dtype: str, steps: int):
+    kind = case.split("_")[0]
+    layer = {"simple": lambda: keras.layers.SimpleRNN(N, return_sequences=True, dtype=dtype),
+             "lstm": lambda: keras.layers.LSTM(N, return_sequences=True, dtype=dtype),
+             "gru": lambda: keras.layers.GRU(N, return_sequences=True, dtype=dtype,
+                                             reset_after=case == "gru_reset_after")}[kind]()
+    layer.build((None, steps, D))
+    return layer
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("steps", [1, T])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_forward_and_backward_match_keras(case: str, steps: int, with_state: bool) -> None:
+    forward, backward, make_weights, n_states = CASES[case]
+    rng = np.random.default_rng(steps)
+    # Forward in float32, as a learner would run it: max abs difference <= 1e-5.
+    layer = keras_layer(case, "float32", steps)
+    layer.set_weights([w.astype(np.float32) for w in make_weights(steps)])
+    x = rng.normal(size=(B, steps, D)).astype(np.float32)
+    states = [rng.normal(size=(B, N)).astype(np.float32) for _ in range(n_states)] if with_state else []
+    keras_hs = layer(x, initial_state=states) if states else layer(x)
+    hs = forward(x, layer.get_weights(), states)
+    assert np.max(np.abs(hs - keras.ops.convert_to_numpy(keras_hs))) <= 1e-5
+    # Backward against TensorFlow's automatic differentiation of the Keras layer, in float64.
+    layer64 = keras_layer(case, "float64", steps)
+    layer64.set_weights(make_weights(steps))
+    x64 = tf.constant(x.astype(np.float64))
+    states64 = [tf.constant(s.astype(np.float64)) for s in states]
+    upstream = rng.normal(size=(B, steps, N))
+    with tf.GradientTape() as tape:
+        tape.watch(x64)
+        out = layer64(x64, initial_state=states64) if states64 else layer64(x64)
+        loss = tf.reduce_sum(out * upstream)
+    tf_dx, *tf_grads = tape.gradient(loss, [x64, *layer64.trainable_weights])
+    dx, grads = backward(x64.numpy(), layer64.get_weights(), upstream, *[s.numpy() for s in states64])
+    assert relative_error(dx, tf_dx.numpy()) <= 1e-10
+    for g, tg in zip(grads, tf_grads, strict=True):
+        assert relative_error(g, keras.ops.convert_to_numpy(tg)) <= 1e-10
+
+
+def test_lstm_gates_are_consistent_with_the_states() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(B, T, D))
+    gates = lstm_gate_activations(x, gated_weights("lstm", 5))
+    hs, h_last, c_last = lstm_forward(x, gated_weights("lstm", 5))
+    assert set(gates) == {"i", "f", "g", "o", "c", "h"}
+    np.testing.assert_allclose(gates["h"], hs)
+    np.testing.assert_allclose(gates["h"], gates["o"] * np.tanh(gates["c"]))
+    np.testing.assert_allclose(gates["c"][:, 1:], gates["f"][:, 1:] * gates["c"][:, :-1] + (gates["i"] * gates["g"])[:, 1:])
+    for name in "ifo":
+        assert ((gates[name] > 0) & (gates[name] < 1)).all()
+    np.testing.assert_allclose(c_last, gates["c"][:, -1])
+    np.testing.assert_allclose(h_last, hs[:, -1])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: lstm_forward(np.zeros((1, 2, D)), gated_weights("gru", 0)), "shape \\(features, 4\\*units\\)"),
+        (lambda: lstm_forward(np.zeros((1, 2, D)), gated_weights("lstm", 0), c0=np.zeros((1, 5))), "c0 must have"),
+        (lambda: gru_forward(np.zeros((1, 2, D)), gated_weights("gru", 0, reset_after=True), reset_after=False),
+         "reset_after=False"),
+        (lambda: gru_forward(np.zeros((1, 2, D)), gated_weights("gru", 0, reset_after=False)), "reset_after=True"),
+        (lambda: simple_rnn_backward(np.zeros((1, 2, D)), random_weights(D, N), np.zeros((1, 3, N))), "dhs must"),
+        (lambda: gru_forward(np.zeros((1, 2, 5)), gated_weights("gru", 0)), "first axis must equal"),
+    ],
+)
+def test_gated_bad_input(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
