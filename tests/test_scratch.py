@@ -88,6 +88,7 @@ def test_bad_input_says_what_was_expected(x_shape, weights, h0, message) -> None
 
 
 # ----------------------------------------------------------------------------- backward passes and gated cells
+from utils.gradcheck import numerical_gradient, relative_error  # noqa: E402
 from utils.scratch import (  # noqa: E402
     gru_backward,
     gru_forward,
@@ -95,6 +96,7 @@ from utils.scratch import (  # noqa: E402
     lstm_forward,
     lstm_gate_activations,
     simple_rnn_backward,
+    simple_rnn_state_jacobians,
 )
 
 B, T, D, N = 2, 4, 3, 3
@@ -120,24 +122,6 @@ CASES = {
                          lambda x, w, dhs, *s: gru_backward(x, w, dhs, *s, reset_after=False),
                          lambda seed: gated_weights("gru", seed, reset_after=False), 1),
 }
-
-
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
-
-
-def numerical_gradient(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar f() with respect to every entry of array (changed in place)."""
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = f()
-        array[index] = saved - eps
-        minus = f()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -210,7 +194,8 @@ def test_lstm_gates_are_consistent_with_the_states() -> None:
     assert set(gates) == {"i", "f", "g", "o", "c", "h"}
     np.testing.assert_allclose(gates["h"], hs)
     np.testing.assert_allclose(gates["h"], gates["o"] * np.tanh(gates["c"]))
-    np.testing.assert_allclose(gates["c"][:, 1:], gates["f"][:, 1:] * gates["c"][:, :-1] + (gates["i"] * gates["g"])[:, 1:])
+    expected_c = gates["f"][:, 1:] * gates["c"][:, :-1] + (gates["i"] * gates["g"])[:, 1:]
+    np.testing.assert_allclose(gates["c"][:, 1:], expected_c)
     for name in "ifo":
         assert ((gates[name] > 0) & (gates[name] < 1)).all()
     np.testing.assert_allclose(c_last, gates["c"][:, -1])
@@ -232,3 +217,23 @@ def test_lstm_gates_are_consistent_with_the_states() -> None:
 def test_gated_bad_input(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_state_jacobians_match_finite_differences(with_h0: bool) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 5, D))
+    weights = random_weights(D, N, seed=3)
+    h0 = rng.normal(size=(2, N)) if with_h0 else None
+    hs, _ = simple_rnn_forward(x, weights, h0)
+    jac = simple_rnn_state_jacobians(x, weights, h0)
+    assert jac.shape == (2, 5, N, N)
+    np.testing.assert_allclose(jac[:, -1], np.broadcast_to(np.eye(N), (2, N, N)))
+    for t in range(4):  # d h_T / d h_t: restart the recurrence from h_t and perturb it
+        for b in range(2):
+            start = hs[b:b + 1, t].copy()
+            for j in range(N):
+                def last_state_unit(j=j, b=b, t=t, start=start) -> float:  # noqa: ANN202
+                    return float(simple_rnn_forward(x[b:b + 1, t + 1:], weights, start)[1][0, j])
+                row = numerical_gradient(last_state_unit, start)[0]
+                assert relative_error(row, jac[b, t, j]) <= 1e-6

@@ -463,3 +463,33 @@ def gru_backward(
         dx[:, t] = d_input @ kernel.T
         dh_next = dh_prev
     return dx, [dkernel, drecurrent, dbias]
+
+
+# --------------------------------------------------------------------------- gradient flow
+
+def simple_rnn_state_jacobians(
+    x: ArrayLike, weights: Sequence[ArrayLike], h0: ArrayLike | None = None
+) -> NDArray[np.floating]:
+    r"""Return :math:`\partial h_T / \partial h_t` for every step :math:`t = 1, \dots, T`.
+
+    Shape ``(batch, time, units, units)``; entry ``[b, t]`` is the Jacobian of the last state
+    with respect to the state after step ``t + 1`` (so ``[b, -1]`` is the identity). It is the
+    product of one factor per step in between,
+
+    .. math:: \frac{\partial h_T}{\partial h_t} = \prod_{s=t+1}^{T} \operatorname{diag}(1 - h_s^2)\, W_{hh},
+
+    which is why gradients through many steps shrink or grow geometrically.
+    """
+    x = _as_sequence_batch(x)
+    _, recurrent, _ = _check_simple_rnn_weights(weights, x.shape[2])
+    hs, _ = simple_rnn_forward(x, weights, h0)
+    batch, steps, units = hs.shape
+    w_hh = recurrent.T  # column convention: dh_s = diag(1 - h_s^2) W_hh dh_{s-1}
+    jac = np.empty((batch, steps, units, units), dtype=hs.dtype)
+    current = np.broadcast_to(np.eye(units, dtype=hs.dtype), (batch, units, units)).copy()
+    jac[:, -1] = current
+    for t in range(steps - 1, 0, -1):
+        step = (1.0 - hs[:, t] ** 2)[:, :, None] * w_hh  # d h_{t+1} / d h_t, 0-based indices
+        current = current @ step
+        jac[:, t - 1] = current
+    return jac
