@@ -305,6 +305,26 @@ def test_load_spoken_digits(catalogue: dict) -> None:
     assert all(s.dtype == np.float32 for s in seqs)
 
 
+def test_pad_spoken_digits(catalogue: dict) -> None:
+    splits = data.load_spoken_digits(catalogue)
+    for padding in ("pre", "post"):
+        padded = data.pad_spoken_digits(padding, catalogue)
+        assert padded.max_frames == 4 and padded.x["train"].shape == (80, 4, 13) and padded.x["val"].dtype == np.float32
+        train = np.concatenate([padded.standardise(s) for s in splits["train"].sequences])
+        np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-5)  # training statistics only
+        np.testing.assert_allclose(train.std(axis=0), 1, atol=1e-4)
+        short = next(i for i, s in enumerate(splits["test"].sequences) if len(s) == 3)
+        expected = padded.standardise(splits["test"].sequences[short])
+        rows = padded.x["test"][short]
+        if padding == "pre":
+            assert (rows[0] == 0).all() and np.allclose(rows[1:], expected)
+        else:
+            assert (rows[-1] == 0).all() and np.allclose(rows[:3], expected)
+        np.testing.assert_array_equal(padded.y["test"], splits["test"].labels)
+    with pytest.raises(ValueError, match="padding must be"):
+        data.pad_spoken_digits("middle", catalogue)
+
+
 def test_load_seattle_weather(catalogue: dict) -> None:
     df = data.load_seattle_weather(catalogue)
     assert isinstance(df.index, pd.DatetimeIndex)

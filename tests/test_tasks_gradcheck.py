@@ -45,3 +45,18 @@ def test_relative_error() -> None:
     assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
     with pytest.raises(ValueError, match="cannot compare"):
         relative_error(np.ones(2), np.ones(3))
+
+
+def test_marked_recall() -> None:
+    from utils.tasks import marked_recall
+
+    x, y, lag = marked_recall(200, 9, symbols=3, seed=4)
+    assert x.shape == (200, 9, 5) and y.shape == (200,) and lag.shape == (200,)
+    assert (x[:, :-1, :3].sum(axis=-1) == 1).all() and (x[:, -1, :3] == 0).all()  # one symbol per step
+    assert (x[:, :, 3].sum(axis=1) == 1).all() and (x[:, -1, 4] == 1).all()       # one mark, one query
+    marked = x[:, :, 3].argmax(axis=1)
+    np.testing.assert_array_equal(lag, 8 - marked)
+    np.testing.assert_array_equal(y, x[np.arange(200), marked, :3].argmax(axis=1))
+    assert lag.min() >= 1 and lag.max() <= 8 and len(set(lag)) == 8
+    with pytest.raises(ValueError, match="at least 2 symbols"):
+        marked_recall(5, 5, symbols=1)

@@ -399,6 +399,51 @@ def load_spoken_digits(catalogue: dict[str, Any] | None = None) -> dict[str, Seq
     }
 
 
+@dataclass(frozen=True)
+class PaddedDigits:
+    """Spoken digits standardised with training statistics and padded into arrays."""
+
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    mean: np.ndarray
+    std: np.ndarray
+    max_frames: int
+
+    def standardise(self, sequence: np.ndarray) -> np.ndarray:
+        """Standardise one ``(frames, 13)`` sequence with the training mean and deviation."""
+        return ((sequence - self.mean) / self.std).astype(np.float32)
+
+
+def pad_spoken_digits(padding: str = "pre", catalogue: dict[str, Any] | None = None) -> PaddedDigits:
+    """Load :func:`load_spoken_digits` as arrays ready for a Keras RNN.
+
+    Each MFCC coefficient is standardised with the mean and standard deviation of the
+    *training* frames only; every utterance is padded with zeros to the longest one (92
+    frames), before the frames (``padding="pre"``, so every sequence ends on its last real
+    frame) or after them (``"post"``, for use with masking). Arrays have shape
+    ``(utterances, max_frames, 13)``, dtype float32.
+
+    Raises
+    ------
+    ValueError
+        If ``padding`` is not ``"pre"`` or ``"post"``.
+    """
+    if padding not in ("pre", "post"):
+        raise ValueError(f"padding must be 'pre' or 'post', got {padding!r}")
+    splits = load_spoken_digits(catalogue)
+    frames = np.concatenate(splits["train"].sequences)
+    mean, std = frames.mean(axis=0), frames.std(axis=0)
+    max_frames = max(len(s) for part in splits.values() for s in part.sequences)
+    x = {}
+    for name, part in splits.items():
+        out = np.zeros((len(part), max_frames, frames.shape[1]), dtype=np.float32)
+        for i, seq in enumerate(part.sequences):
+            rows = slice(max_frames - len(seq), None) if padding == "pre" else slice(0, len(seq))
+            out[i, rows] = (seq - mean) / std
+        x[name] = out
+    return PaddedDigits(x, {name: part.labels for name, part in splits.items()}, mean, std, max_frames)
+
+
 def load_seattle_weather(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
     """Daily Seattle weather 2012-2015, indexed by date.
 

@@ -55,3 +55,33 @@ def delayed_echo(n: int, length: int, delay: int, seed: int = 0) -> tuple[NDArra
     y = np.zeros((n, length))
     y[:, delay:] = x[:, :-delay, 0]
     return x, y
+
+
+def marked_recall(
+    n: int, length: int, symbols: int = 4, seed: int = 0
+) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
+    """Recall the one marked symbol of a sequence when asked at the end.
+
+    Steps ``0 .. length-2`` each carry a random symbol (one-hot over ``symbols`` channels);
+    exactly one of them is *marked* (channel ``symbols`` is 1 there), at a uniformly random
+    position. The last step carries only the query flag (channel ``symbols + 1``). The target
+    is the marked symbol; the *lag* is the number of steps from the mark to the query, between
+    1 and ``length - 1``. Every later symbol arrives on the same channels as the one to be kept,
+    so a network has to protect what it stored from being overwritten. Chance accuracy is
+    ``1 / symbols``.
+
+    Returns ``x`` of shape ``(n, length, symbols + 2)``, the targets ``y`` of shape ``(n,)``
+    and the lags of shape ``(n,)``.
+    """
+    _check(n, length)
+    if symbols < 2:
+        raise ValueError(f"need at least 2 symbols, got {symbols}")
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, length, symbols + 2), dtype=np.float32)
+    stream = rng.integers(0, symbols, (n, length - 1))
+    rows = np.arange(n)
+    x[rows[:, None], np.arange(length - 1)[None], stream] = 1.0
+    marked = rng.integers(0, length - 1, n)
+    x[rows, marked, symbols] = 1.0
+    x[:, -1, symbols + 1] = 1.0
+    return x, stream[rows, marked].astype(np.int64), (length - 1 - marked).astype(np.int64)
