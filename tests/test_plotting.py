@@ -47,3 +47,12 @@ def test_plot_hidden_states() -> None:
     with pytest.raises(ValueError, match="shape \\(time, units\\)"):
         plotting.plot_hidden_states(np.zeros((2, 10, 4)))
     plt.close("all")
+
+
+def test_lstm_cell_diagram_names_every_gate() -> None:
+    ax = plotting.draw_lstm_cell()
+    labels = {t.get_text() for t in ax.texts}
+    assert {r"$f_t$", r"$i_t$", r"$g_t$", r"$o_t$", r"$c_{t-1}$", r"$c_t$", r"$h_{t-1}$", r"$x_t$"} <= labels
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 6  # the cell outline, four gates, tanh(c_t)
+    plt.close("all")

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 
 def _box(ax: Axes, xy: tuple[float, float], text: str, color: str, width: float = 0.8) -> None:
@@ -76,6 +76,74 @@ def draw_unrolled_rnn(steps: int = 4, ax: Axes | None = None, show_outputs: bool
             _arrow(ax, (cx - 1.2, 1.5), (cx - 0.4, 1.5), r"$W_{hh}$")
     ax.set_xlim(-0.7, x0 + 1.6 * (steps - 1) + 0.7)
     ax.set_ylim(-0.6, 3.6 if show_outputs else 2.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _node(ax: Axes, xy: tuple[float, float], text: str, color: str = "white", radius: float = 0.32) -> None:
+    ax.add_patch(Circle(xy, radius, facecolor=color, edgecolor="black", linewidth=1.0, zorder=3))
+    ax.text(*xy, text, ha="center", va="center", fontsize=11, zorder=4)
+
+
+def _line(ax: Axes, points: Sequence[tuple[float, float]], arrow: bool = True, color: str = "black",
+          lw: float = 1.3) -> None:
+    xs, ys = zip(*points, strict=True)
+    ax.plot(xs[:-1] if arrow else xs, ys[:-1] if arrow else ys, color=color, lw=lw, zorder=1)
+    if arrow:
+        _arrow(ax, points[-2], points[-1], color=color)
+        ax.patches[-1].set_zorder(2)
+        ax.patches[-1].set_linewidth(lw)
+
+
+def draw_lstm_cell(ax: Axes | None = None) -> Axes:
+    """Draw one LSTM step: the cell-state line on top, the four gates below it.
+
+    The forget gate :math:`f_t` scales the old cell state, the input gate :math:`i_t` scales
+    the candidate :math:`g_t` that is added to it, and the output gate :math:`o_t` decides
+    how much of :math:`\\tanh(c_t)` becomes the new hidden state :math:`h_t`.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.6))
+    sigma_c, tanh_c = "#fde2c8", "#dbe9f6"
+    ax.add_patch(FancyBboxPatch((0.3, 0.3), 9.4, 5.6, boxstyle="round,pad=0.1", facecolor="#f7f7f7",
+                                edgecolor="grey", linewidth=1.0, zorder=0))
+    # Cell state: c_{t-1} -> x f -> + i*g -> c_t
+    ax.text(-0.9, 5.0, r"$c_{t-1}$", fontsize=12, va="center", ha="center")
+    ax.text(10.9, 5.0, r"$c_t$", fontsize=12, va="center", ha="center")
+    _line(ax, [(-0.4, 5.0), (2.18, 5.0)], color="tab:green", lw=2.5)
+    _line(ax, [(2.82, 5.0), (5.18, 5.0)], color="tab:green", lw=2.5)
+    _line(ax, [(5.82, 5.0), (10.4, 5.0)], color="tab:green", lw=2.5)
+    _node(ax, (2.5, 5.0), r"$\times$")
+    _node(ax, (5.5, 5.0), "+")
+    # Hidden state and input join into one bus feeding the gates.
+    ax.text(-0.9, 1.0, r"$h_{t-1}$", fontsize=12, va="center", ha="center")
+    ax.text(1.0, -0.7, r"$x_t$", fontsize=12, va="center", ha="center")
+    ax.plot([-0.4, 8.0], [1.0, 1.0], color="black", lw=1.3)
+    _line(ax, [(1.0, -0.4), (1.0, 1.0)], arrow=False)
+    gates = [(2.5, r"$\sigma$", sigma_c, r"$f_t$"), (4.5, r"$\sigma$", sigma_c, r"$i_t$"),
+             (6.0, "tanh", tanh_c, r"$g_t$"), (8.0, r"$\sigma$", sigma_c, r"$o_t$")]
+    for x, text, color, label in gates:
+        _line(ax, [(x, 1.0), (x, 1.95)])
+        _box(ax, (x, 2.35), text, color, width=0.9)
+        ax.text(x - 0.8, 3.0, label, fontsize=11)
+    _line(ax, [(2.5, 2.75), (2.5, 4.68)])                      # f_t -> x
+    _node(ax, (5.25, 3.75), r"$\times$")
+    _line(ax, [(4.5, 2.75), (4.5, 3.75), (4.93, 3.75)])        # i_t -> x
+    _line(ax, [(6.0, 2.75), (6.0, 3.75), (5.57, 3.75)])        # g_t -> x
+    _line(ax, [(5.25, 4.07), (5.25, 4.72)])                    # i*g -> +
+    # Output: h_t = o_t * tanh(c_t)
+    _line(ax, [(9.0, 5.0), (9.0, 4.35)])
+    _box(ax, (9.0, 3.95), "tanh", tanh_c, width=0.9)
+    _node(ax, (9.0, 2.35), r"$\times$")
+    _line(ax, [(9.0, 3.55), (9.0, 2.67)])
+    _line(ax, [(8.5, 2.35), (8.68, 2.35)])                      # o_t -> x
+    _line(ax, [(9.32, 2.35), (10.4, 2.35), (10.4, 1.0), (10.9, 1.0)])
+    ax.text(11.2, 1.0, r"$h_t$", fontsize=12, va="center")
+    _line(ax, [(10.4, 2.35), (10.4, 6.4)])
+    ax.text(10.4, 6.6, r"$h_t$ (output)", fontsize=10, ha="center")
+    ax.set_xlim(-1.5, 12.0)
+    ax.set_ylim(-1.1, 7.0)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
