@@ -164,6 +164,17 @@ def _check_dhs(dhs: ArrayLike, shape: tuple[int, int, int], dtype: np.dtype) -> 
     return dhs
 
 
+def _backward_buffers(
+    cache: dict[str, NDArray[np.floating]], weights: Sequence[ArrayLike], dhs: ArrayLike
+) -> tuple[NDArray[np.floating], NDArray[np.floating], NDArray[np.floating], list[NDArray[np.floating]],
+           NDArray[np.floating]]:
+    """Return ``x``, the checked ``dhs``, and zeroed ``dx``, weight gradients and ``dh_next``."""
+    x, hs = cache["x"], cache["h"]
+    dhs = _check_dhs(dhs, hs.shape, hs.dtype)
+    grads = [np.zeros(np.shape(w), dtype=hs.dtype) for w in weights]
+    return x, dhs, np.zeros(x.shape, dtype=hs.dtype), grads, np.zeros(hs[:, 0].shape, dtype=hs.dtype)
+
+
 # --------------------------------------------------------------------------- simple RNN, backward
 
 def simple_rnn_backward(
@@ -311,18 +322,10 @@ def lstm_backward(
         ``[dkernel, drecurrent_kernel, dbias]``, shaped like ``weights``.
     """
     cache = _lstm_scan(x, weights, h0, c0)
-    kernel, recurrent, _ = (np.asarray(w) for w in weights)
-    x = cache["x"]
-    dtype = cache["h"].dtype
-    batch, steps, units = cache["h"].shape
-    dhs = _check_dhs(dhs, (batch, steps, units), dtype)
-    dx = np.zeros(x.shape, dtype=dtype)
-    dkernel = np.zeros(kernel.shape, dtype=dtype)
-    drecurrent = np.zeros(recurrent.shape, dtype=dtype)
-    dbias = np.zeros(4 * units, dtype=dtype)
-    dh_next = np.zeros((batch, units), dtype=dtype)
-    dc_next = np.zeros((batch, units), dtype=dtype)
-    for t in reversed(range(steps)):
+    kernel, recurrent = np.asarray(weights[0]), np.asarray(weights[1])
+    x, dhs, dx, (dkernel, drecurrent, dbias), dh_next = _backward_buffers(cache, weights, dhs)
+    dc_next = np.zeros_like(dh_next)
+    for t in reversed(range(x.shape[1])):
         i, f, g, o, c = (cache[k][:, t] for k in ("i", "f", "g", "o", "c"))
         tanh_c = np.tanh(c)
         dh = dhs[:, t] + dh_next
@@ -426,17 +429,10 @@ def gru_backward(
         ``[dkernel, drecurrent_kernel, dbias]``, shaped like ``weights``.
     """
     cache = _gru_scan(x, weights, h0, reset_after)
-    kernel, recurrent, bias = (np.asarray(w) for w in weights)
-    x = cache["x"]
-    dtype = cache["h"].dtype
-    batch, steps, n = cache["h"].shape
-    dhs = _check_dhs(dhs, (batch, steps, n), dtype)
-    dx = np.zeros(x.shape, dtype=dtype)
-    dkernel = np.zeros(kernel.shape, dtype=dtype)
-    drecurrent = np.zeros(recurrent.shape, dtype=dtype)
-    dbias = np.zeros(bias.shape, dtype=dtype)
-    dh_next = np.zeros((batch, n), dtype=dtype)
-    for t in reversed(range(steps)):
+    kernel, recurrent = np.asarray(weights[0]), np.asarray(weights[1])
+    x, dhs, dx, (dkernel, drecurrent, dbias), dh_next = _backward_buffers(cache, weights, dhs)
+    n = dh_next.shape[1]
+    for t in reversed(range(x.shape[1])):
         z, r, hh, rec_h, h_prev = (cache[k][:, t] for k in ("z", "r", "hh", "rec_h", "h_prev"))
         dh = dhs[:, t] + dh_next
         dh_prev = dh * z
