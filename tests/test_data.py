@@ -308,7 +308,7 @@ def test_load_spoken_digits(catalogue: dict) -> None:
 def test_pad_spoken_digits(catalogue: dict) -> None:
     splits = data.load_spoken_digits(catalogue)
     for padding in ("pre", "post"):
-        padded = data.pad_spoken_digits(padding, catalogue)
+        padded = data.pad_spoken_digits(padding, catalogue=catalogue)
         assert padded.max_frames == 4 and padded.x["train"].shape == (80, 4, 13) and padded.x["val"].dtype == np.float32
         train = np.concatenate([padded.standardise(s) for s in splits["train"].sequences])
         np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-5)  # training statistics only
@@ -322,7 +322,9 @@ def test_pad_spoken_digits(catalogue: dict) -> None:
             assert (rows[-1] == 0).all() and np.allclose(rows[:3], expected)
         np.testing.assert_array_equal(padded.y["test"], splits["test"].labels)
     with pytest.raises(ValueError, match="padding must be"):
-        data.pad_spoken_digits("middle", catalogue)
+        data.pad_spoken_digits("middle", catalogue=catalogue)
+    reused = data.pad_spoken_digits("pre", splits=splits)
+    np.testing.assert_array_equal(reused.x["train"], data.pad_spoken_digits("pre", catalogue=catalogue).x["train"])
 
 
 def test_load_seattle_weather(catalogue: dict) -> None:

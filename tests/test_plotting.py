@@ -43,7 +43,9 @@ def test_plot_history() -> None:
 
 def test_plot_hidden_states() -> None:
     ax = plotting.plot_hidden_states(np.zeros((10, 4)), title="h")
-    assert ax.images[0].get_array().shape == (4, 10)
+    assert ax.images[0].get_array().shape == (4, 10) and len(ax.get_figure().axes) == 2  # with a colour bar
+    _, bare = plt.subplots()
+    assert len(plotting.plot_hidden_states(np.zeros((3, 2)), ax=bare, colorbar=False).get_figure().axes) == 1
     with pytest.raises(ValueError, match="shape \\(time, units\\)"):
         plotting.plot_hidden_states(np.zeros((2, 10, 4)))
     plt.close("all")

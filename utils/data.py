@@ -414,14 +414,19 @@ class PaddedDigits:
         return ((sequence - self.mean) / self.std).astype(np.float32)
 
 
-def pad_spoken_digits(padding: str = "pre", catalogue: dict[str, Any] | None = None) -> PaddedDigits:
+def pad_spoken_digits(
+    padding: str = "pre",
+    splits: dict[str, SequenceSet] | None = None,
+    catalogue: dict[str, Any] | None = None,
+) -> PaddedDigits:
     """Load :func:`load_spoken_digits` as arrays ready for a Keras RNN.
 
     Each MFCC coefficient is standardised with the mean and standard deviation of the
     *training* frames only; every utterance is padded with zeros to the longest one (92
     frames), before the frames (``padding="pre"``, so every sequence ends on its last real
     frame) or after them (``"post"``, for use with masking). Arrays have shape
-    ``(utterances, max_frames, 13)``, dtype float32.
+    ``(utterances, max_frames, 13)``, dtype float32. Pass ``splits`` (from
+    :func:`load_spoken_digits`) to avoid loading the data a second time.
 
     Raises
     ------
@@ -430,7 +435,7 @@ def pad_spoken_digits(padding: str = "pre", catalogue: dict[str, Any] | None = N
     """
     if padding not in ("pre", "post"):
         raise ValueError(f"padding must be 'pre' or 'post', got {padding!r}")
-    splits = load_spoken_digits(catalogue)
+    splits = load_spoken_digits(catalogue) if splits is None else splits
     frames = np.concatenate(splits["train"].sequences)
     mean, std = frames.mean(axis=0), frames.std(axis=0)
     max_frames = max(len(s) for part in splits.values() for s in part.sequences)

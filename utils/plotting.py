@@ -184,8 +184,11 @@ def plot_history(history: Mapping[str, Sequence[float]] | object,
     return list(axes)
 
 
-def plot_hidden_states(hs: np.ndarray, ax: Axes | None = None, title: str = "") -> Axes:
+def plot_hidden_states(hs: np.ndarray, ax: Axes | None = None, title: str = "", colorbar: bool = True) -> Axes:
     """Draw hidden states of shape ``(time, units)`` as a heat map (units down, time across).
+
+    Colours run from -1 (blue) to 1 (red), the range of ``tanh``; ``colorbar=False`` leaves
+    the scale out (to keep the panel aligned with others below it).
 
     Raises
     ------
@@ -203,6 +206,7 @@ def plot_hidden_states(hs: np.ndarray, ax: Axes | None = None, title: str = "") 
     ax.grid(False)
     if title:
         ax.set_title(title)
-    fig: Figure = ax.get_figure()  # type: ignore[assignment]
-    fig.colorbar(image, ax=ax, label=r"$h_t$ (tanh, in $[-1, 1]$)")
+    if colorbar:
+        fig: Figure = ax.get_figure()  # type: ignore[assignment]
+        fig.colorbar(image, ax=ax, label=r"$h_t$ (tanh, in $[-1, 1]$)")
     return ax
