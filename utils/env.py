@@ -44,6 +44,7 @@ REQUIRED: dict[str, str] = {
     "pandas": "2.0",
     "matplotlib": "3.7",
     "pooch": "1.8",
+    "statsmodels": "0.14",
 }
 
 
