@@ -35,26 +35,33 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _seconds[path] += report.duration
 
 
+def _budgets(root: Path) -> dict[str, int | None]:
+    return {path: notebook_budget(root / path) for path in _seconds}
+
+
+def _over_budget(budgets: dict[str, int | None]) -> list[str]:
+    return sorted(p for p, b in budgets.items() if b is not None and _seconds[p] > b)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     if not _seconds:
         return
+    budgets = _budgets(Path(config.rootpath))
+    over = _over_budget(budgets)
     terminalreporter.write_sep("=", "notebook run times (2-core budget in brackets)")
     for path, seconds in sorted(_seconds.items()):
-        budget = notebook_budget(Path(config.rootpath) / path)
-        flag = "  OVER BUDGET" if budget is not None and seconds > budget else ""
+        budget = budgets[path]
+        flag = "  OVER BUDGET" if path in over else ""
         terminalreporter.write_line(f"{seconds:7.1f} s  [{budget if budget else '?':>4} s]  {path}{flag}")
     terminalreporter.write_line(f"{sum(_seconds.values()):7.1f} s  in all")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # Runs before the terminal summary, so the budgets are checked here too.
+    # Runs before the terminal summary: this is where an over-budget run is made to fail.
     if os.environ.get("RNN_COURSE_IGNORE_BUDGET") == "1":
         return
-    over = [
-        p for p, s in _seconds.items()
-        if (b := notebook_budget(Path(session.config.rootpath) / p)) is not None and s > b
-    ]
+    over = _over_budget(_budgets(Path(session.config.rootpath)))
     if over and session.exitstatus == 0:
         session.exitstatus = 1
-        print(f"\nnotebook(s) over their run-time budget: {', '.join(sorted(over))} "
+        print(f"\nnotebook(s) over their run-time budget: {', '.join(over)} "
               "(set RNN_COURSE_IGNORE_BUDGET=1 on a slow machine)")

@@ -2,11 +2,15 @@
 
 Modules
 -------
-course    the course's address, the notebook list, the generated Colab badge and setup cell
-env       notebook set-up: seeding, determinism, quiet TensorFlow import, environment report
-scratch   NumPy reference implementations of recurrent cells (checked against Keras)
-data      the offline data layer: pinned, hashed artifacts and the dataset loaders
-plotting  figures shared by several notebooks
+course       the course's address, the notebook list, the generated Colab badge and setup cell
+env          notebook set-up: seeding, determinism, quiet TensorFlow import, environment report
+scratch      NumPy reference implementations of recurrent cells, forward and backward (checked against Keras)
+gradcheck    finite-difference gradients and the relative error used to compare them
+tasks        small synthetic tasks that isolate memory over a known distance
+experiments  training runs on those tasks shared by the theory notebooks
+data         the offline data layer: pinned, hashed artifacts and the dataset loaders
+plotting     figures shared by several notebooks
+coursework   student versions of the notebooks (solutions removed)
 """
 
-__all__ = ["course", "data", "env", "plotting", "scratch"]
+__all__ = ["course", "coursework", "data", "env", "experiments", "gradcheck", "plotting", "scratch", "tasks"]
