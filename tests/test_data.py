@@ -10,6 +10,7 @@ import copy
 import functools
 import hashlib
 import http.server
+import importlib
 import io
 import socket
 import tarfile
@@ -382,9 +383,16 @@ def test_real_catalogue_is_complete() -> None:
             assert len(art["sha256"]) == 64 and art["url"].endswith(art["filename"]), name
     table = data.describe_datasets(cat)
     assert list(table.index) == list(cat["datasets"])
+    for name, gen in cat["generated"].items():
+        for field in ("title", "task", "generator", "parameters", "fingerprint_sha256", "content", "split", "licence",
+                      "citation", "notebooks"):
+            assert field in gen, f"{name} lacks {field}"
+        module, _, function = gen["generator"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), function)), gen["generator"]
 
 
 def test_readme_lists_every_dataset() -> None:
     readme = (Path(data.__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for name in data.load_catalogue()["datasets"]:
+    catalogue = data.load_catalogue()
+    for name in [*catalogue["datasets"], *catalogue["generated"]]:
         assert f"`{name}`" in readme, f"add {name} to the README's data table"

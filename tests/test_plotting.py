@@ -58,3 +58,26 @@ def test_lstm_cell_diagram_names_every_gate() -> None:
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     assert len(boxes) == 6  # the cell outline, four gates, tanh(c_t)
     plt.close("all")
+
+
+def test_plot_confusion_writes_every_nonzero_count() -> None:
+    counts = np.array([[3, 1, 0], [0, 2, 0], [1, 0, 4]])
+    ax = plotting.plot_confusion(counts, ["a", "b", "c"], title="t")
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "2", "3", "4"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"] and ax.get_title() == "t"
+    plt.close("all")
+    with pytest.raises(ValueError, match="square"):
+        plotting.plot_confusion(np.zeros((2, 3)), ["a", "b"])
+    with pytest.raises(ValueError, match="class name"):
+        plotting.plot_confusion(np.zeros((2, 2)), ["a"])
+
+
+def test_animate_clips_gives_one_frame_per_time_step() -> None:
+    clips = np.zeros((2, 3, 8, 8), dtype=np.uint8)
+    clips[:, 1] = 255
+    html = plotting.animate_clips(clips, ["one", "two"])
+    assert html.count("frames[") >= 3 and "<script" in html
+    with pytest.raises(ValueError, match="one title each"):
+        plotting.animate_clips(clips, ["one"])
+    with pytest.raises(ValueError, match="shape"):
+        plotting.animate_clips(clips[0], ["one", "two", "three"])

@@ -10,7 +10,10 @@ tasks        small synthetic tasks that isolate memory over a known distance
 experiments  training runs on those tasks shared by the theory notebooks
 data         the offline data layer: pinned, hashed artifacts and the dataset loaders
 plotting     figures shared by several notebooks
+video        the generated action-recognition clips (shapes that move, grow or turn)
+checks       the exercises' checks: a pass line, or a message that names the mistake
 coursework   student versions of the notebooks (solutions removed)
 """
 
-__all__ = ["course", "coursework", "data", "env", "experiments", "gradcheck", "plotting", "scratch", "tasks"]
+__all__ = ["checks", "course", "coursework", "data", "env", "experiments", "gradcheck", "plotting", "scratch", "tasks",
+           "video"]

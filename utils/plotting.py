@@ -210,3 +210,71 @@ def plot_hidden_states(hs: np.ndarray, ax: Axes | None = None, title: str = "", 
         fig: Figure = ax.get_figure()  # type: ignore[assignment]
         fig.colorbar(image, ax=ax, label=r"$h_t$ (tanh, in $[-1, 1]$)")
     return ax
+
+
+def plot_confusion(counts: np.ndarray, class_names: Sequence[str], ax: Axes | None = None, title: str = "") -> Axes:
+    """Draw a confusion matrix of counts (true class down, predicted class across), each row shaded by its share.
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` is not square or does not match ``class_names``.
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or len(class_names) != len(counts):
+        raise ValueError(f"counts must be square with one row per class name; got shape {counts.shape} "
+                         f"for {len(class_names)} names")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.55 * len(counts) + 2, 0.55 * len(counts) + 1.5))
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), value in np.ndenumerate(counts):
+        if value:
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
+                    color="white" if shares[i, j] > 0.6 else "black")
+    ticks = np.arange(len(counts))
+    ax.set_xticks(ticks, class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(ticks, class_names, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def animate_clips(clips: np.ndarray, titles: Sequence[str], interval_ms: int = 150, panel_inches: float = 1.3) -> str:
+    """Return an HTML animation (with play controls) of clips shown side by side, frame by frame.
+
+    ``clips`` has shape ``(n, frames, height, width)`` (grey, shown with a fixed 0-255 scale
+    for ``uint8``); display the result with ``IPython.display.HTML``. It plays in Jupyter and
+    Colab; static renderers (GitHub) show nothing, so show image strips as well.
+
+    Raises
+    ------
+    ValueError
+        If ``clips`` is not 4-D or ``titles`` does not have one title per clip.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    clips = np.asarray(clips)
+    if clips.ndim != 4 or len(titles) != len(clips):
+        raise ValueError(f"clips must have shape (n, frames, height, width) with one title each; got shape "
+                         f"{clips.shape} and {len(titles)} titles")
+    top = 255 if clips.dtype == np.uint8 else float(clips.max())
+    fig, axes = plt.subplots(1, len(clips), figsize=(panel_inches * len(clips), panel_inches + 0.4), squeeze=False,
+                             dpi=64)  # a small, sharp image per frame keeps the notebook light
+    images = []
+    for ax, clip, title in zip(axes[0], clips, titles, strict=True):
+        images.append(ax.imshow(clip[0], cmap="gray", vmin=0, vmax=top, interpolation="nearest"))
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+
+    def show(frame: int) -> list:
+        for image, clip in zip(images, clips, strict=True):
+            image.set_data(clip[frame])
+        return images
+
+    animation = FuncAnimation(fig, show, frames=clips.shape[1], interval=interval_ms, blit=True)
+    html = animation.to_jshtml(default_mode="loop")
+    plt.close(fig)
+    return html

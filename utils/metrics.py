@@ -1,0 +1,110 @@
+"""Metrics shared by the application notebooks: confusion matrices, per-class accuracy, edit distance and
+error rates, time per epoch."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+
+def _labels(values: np.ndarray, n_classes: int, what: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{what} must be a 1-D array of integer class indices, got dtype {array.dtype}, "
+                         f"shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() >= n_classes):
+        raise ValueError(f"{what} must lie in 0..{n_classes - 1}, got values from {array.min()} to {array.max()}")
+    return array
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples of class ``i`` predicted as class ``j``.
+
+    Raises
+    ------
+    ValueError
+        If the label arrays differ in length, are not integer class indices, or fall outside
+        ``0..n_classes - 1``.
+    """
+    y_true, y_pred = _labels(y_true, n_classes, "y_true"), _labels(y_pred, n_classes, "y_pred")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} and {len(y_pred)}")
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """The share of each class's examples predicted correctly (the recall of each class); NaN for an absent class."""
+    counts = confusion_matrix(y_true, y_pred, n_classes)
+    totals = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, np.diag(counts) / totals, np.nan)
+
+
+def edit_distance(reference: Sequence, hypothesis: Sequence) -> int:
+    """The Levenshtein distance: the fewest substitutions, deletions and insertions that turn one sequence
+    into the other."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref_item in enumerate(reference, start=1):
+        current = [i]
+        for j, hyp_item in enumerate(hypothesis, start=1):
+            current.append(min(previous[j] + 1,                              # deletion
+                               current[j - 1] + 1,                           # insertion
+                               previous[j - 1] + (ref_item != hyp_item)))    # substitution (or match)
+        previous = current
+    return previous[-1]
+
+
+def error_rate(references: Sequence[Sequence], hypotheses: Sequence[Sequence]) -> float:
+    """Corpus error rate: total edit distance over the total length of the references.
+
+    With characters as the items this is the character error rate (CER); with words, the
+    word error rate (WER). It can exceed 1 when the hypotheses insert many items.
+
+    Raises
+    ------
+    ValueError
+        If the lists differ in length or the references are all empty.
+    """
+    if len(references) != len(hypotheses):
+        raise ValueError(f"need one hypothesis per reference, got {len(hypotheses)} for {len(references)}")
+    total = sum(len(r) for r in references)
+    if total == 0:
+        raise ValueError("the references are empty: the error rate is undefined")
+    return sum(edit_distance(r, h) for r, h in zip(references, hypotheses, strict=True)) / total
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """A Keras callback that records the wall-clock seconds of every training epoch.
+
+    ``timer = EpochTimer(); model.fit(..., callbacks=[timer])``; then ``timer.seconds`` lists
+    the epochs' durations and ``timer.typical()`` is their median without the first epoch,
+    which also pays for tracing the model into a graph.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+    def typical(self) -> float:
+        """Median seconds per epoch, leaving out the first epoch when there are several.
+
+        Raises
+        ------
+        ValueError
+            If no epoch was recorded.
+        """
+        if not self.seconds:
+            raise ValueError("no epoch recorded: pass the timer to model.fit(callbacks=[timer])")
+        return float(np.median(self.seconds[1:] if len(self.seconds) > 1 else self.seconds))
