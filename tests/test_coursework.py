@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -60,8 +63,22 @@ def test_command_line_writes_one_or_all(tmp_path, capsys) -> None:
         write_student_versions(tmp_path / "none", only="99")
 
 
+def _stated_seconds(path) -> int:
+    """The run time a notebook's title cell states ("about N s")."""
+    title = nbformat.read(path, as_version=4).cells[0].source
+    return int(re.search(r"about (\d+) s", title).group(1))
+
+
+# Executing a student version runs its whole notebook up to the exercises: by default only the
+# quick notebooks (stated run time up to 30 s), to keep the test suite short; every notebook with
+# RNN_COURSE_STUDENT_RUNS=all (what a maintainer runs after changing utils.coursework or a check).
+RUN_ALL = os.environ.get("RNN_COURSE_STUDENT_RUNS", "") == "all"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_student_notebook_stops_at_its_first_exercise(tmp_path, path) -> None:
+    if not RUN_ALL and _stated_seconds(path) > 30:
+        pytest.skip("a long notebook: set RNN_COURSE_STUDENT_RUNS=all to execute its student version")
     # Executed as a learner would run it, in the real notebooks' folder so that its setup cell finds utils.
     (target,) = write_student_versions(tmp_path, only=path.name[:2])
     nb = nbformat.read(target, as_version=4)
@@ -72,5 +89,5 @@ def test_student_notebook_stops_at_its_first_exercise(tmp_path, path) -> None:
         client.execute()
     executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is not None]
     assert executed[-1] == first_stub  # every cell before the first exercise ran; it stopped there
-    if "check_" in nb.cells[first_stub].source:  # a utils.checks check reports it as a short message
-        assert "CheckFailed" in str(stopped.value) and "not answered yet" in str(stopped.value)
+    if "check_" in nb.cells[first_stub].source:  # a utils.checks check: a short message, not a traceback
+        assert "not answered yet" in str(stopped.value) and "most recent call last" not in str(stopped.value)

