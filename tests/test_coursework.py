@@ -70,7 +70,7 @@ def _stated_seconds(path) -> int:
 
 
 # Executing a student version runs its whole notebook up to the exercises: by default only the
-# quick notebooks (stated run time up to 30 s), to keep the test suite short; every notebook with
+# quick notebooks (stated run time up to 30 s: 00, 01 and 10 today), to keep the test suite short; every notebook with
 # RNN_COURSE_STUDENT_RUNS=all (what a maintainer runs after changing utils.coursework or a check).
 RUN_ALL = os.environ.get("RNN_COURSE_STUDENT_RUNS", "") == "all"
 
