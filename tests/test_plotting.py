@@ -92,3 +92,14 @@ def test_plot_clip_strips_one_row_per_clip() -> None:
     plt.close("all")
     with pytest.raises(ValueError, match="one label each"):
         plotting.plot_clip_strips(clips, ["a"])
+
+
+def test_plot_attention_labels_rows_columns_and_strong_cells() -> None:
+    weights = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
+    ax = plotting.plot_attention(weights, ["seventy", "five"], ["fünf", "und", "siebzig"], title="t")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["seventy", "five"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fünf", "und", "siebzig"]
+    assert sorted(t.get_text() for t in ax.texts) == ["0.5", "0.5", "0.8", "0.9"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="shape"):
+        plotting.plot_attention(weights.T, ["seventy", "five"], ["fünf", "und", "siebzig"])

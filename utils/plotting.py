@@ -310,3 +310,35 @@ def plot_clip_strips(clips: np.ndarray, row_labels: Sequence[str], every: int = 
         axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_attention(weights: np.ndarray, source_tokens: Sequence[str], target_tokens: Sequence[str],
+                   ax: Axes | None = None, title: str = "") -> Axes:
+    """Draw attention weights as a heat map: one row per output token, one column per input token.
+
+    ``weights[i, j]`` is how much output token ``i`` attended to input token ``j``; each row
+    should sum to one. Cells of 0.3 or more are labelled with their weight.
+
+    Raises
+    ------
+    ValueError
+        If ``weights`` does not have shape ``(len(target_tokens), len(source_tokens))``.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.shape != (len(target_tokens), len(source_tokens)):
+        raise ValueError(f"weights must have shape (targets, sources) = ({len(target_tokens)}, "
+                         f"{len(source_tokens)}), got {weights.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.5 * len(source_tokens) + 1.5, 0.4 * len(target_tokens) + 1.2))
+    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(weights):
+        if value >= 0.3:
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
+                    color="white" if value > 0.6 else "black")
+    ax.set_xticks(np.arange(len(source_tokens)), source_tokens, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(np.arange(len(target_tokens)), target_tokens, fontsize=8)
+    ax.set(xlabel="input (attended to)", ylabel="output")
+    ax.grid(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax

@@ -1,0 +1,145 @@
+"""Unit tests for utils.language: vocabularies, the Kneser-Ney peer, number phrases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from utils.data import load_catalogue
+from utils.language import (
+    CharVocab,
+    KneserNeyCharModel,
+    bits_per_character,
+    english_number_tokens,
+    german_number_tokens,
+    number_pairs,
+    pairs_sha256,
+)
+
+
+def test_char_vocab_round_trip_and_unknowns() -> None:
+    vocab = CharVocab.from_text("abracadabra", min_count=2)
+    assert vocab.chars == ["a", "b", "r"] and len(vocab) == 4
+    ids = vocab.encode("bad")
+    assert ids.tolist() == [2, 1, 0] and ids.dtype == np.int32
+    assert vocab.decode(vocab.encode("abra")) == "abra"
+    assert vocab.decode([0]) == vocab.unknown
+    with pytest.raises(ValueError, match="outside"):
+        vocab.decode([4])
+    with pytest.raises(ValueError, match="empty"):
+        CharVocab.from_text("")
+    with pytest.raises(ValueError, match="distinct"):
+        CharVocab(["a", "a"])
+
+
+def test_bits_per_character_converts_nats() -> None:
+    assert bits_per_character(math.log(2)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="finite"):
+        bits_per_character(float("nan"))
+
+
+def _random_ids(n: int, v: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, v, n)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+def test_kneser_ney_distributions_sum_to_one(order: int) -> None:
+    v = 6
+    text = np.array([1, 2, 3, 1, 2, 4, 1, 2, 3, 5] * 20 + list(_random_ids(100, v)))
+    model = KneserNeyCharModel(order, v).fit(text)
+    for context in ([], [1, 2], [5, 5, 5, 5], [0, 0, 0]):  # seen, partly seen and unseen contexts
+        p = model.next_distribution(np.array(context, dtype=np.int64))
+        assert p.shape == (v,) and np.all(p > 0)
+        assert p.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_kneser_ney_scores_agree_with_its_distributions() -> None:
+    v = 5
+    text = _random_ids(400, v, seed=1)
+    model = KneserNeyCharModel(3, v).fit(text)
+    held_out = _random_ids(30, v, seed=2)
+    logp = model.log2_probabilities(held_out)
+    for i in range(2, len(held_out)):
+        p = model.next_distribution(held_out[:i])
+        assert logp[i] == pytest.approx(math.log2(p[held_out[i]]))
+
+
+def test_kneser_ney_learns_a_repeating_pattern_and_prefers_more_context() -> None:
+    v = 4
+    pattern = np.array([1, 2, 3, 1, 3, 2] * 200)
+    bits = [KneserNeyCharModel(n, v).fit(pattern).bits_per_character(pattern[:120], skip=5) for n in (1, 2, 3)]
+    assert bits[0] > bits[1] > bits[2]
+    assert bits[2] < 0.1  # two characters of context determine the next one
+    assert bits[0] == pytest.approx(math.log2(3), abs=0.01)  # three characters, equally often
+
+
+def test_kneser_ney_discounts_follow_count_of_counts() -> None:
+    text = np.array([1, 2, 1, 3, 1, 2, 4, 4])
+    model = KneserNeyCharModel(2, 5).fit(text)
+    # bigrams 12 21 13 31 12 24 44: "12" twice, five others once -> D = n1 / (n1 + 2 n2) = 5 / 7
+    assert model.discounts[1] == pytest.approx(5 / 7)
+
+
+def test_kneser_ney_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="order"):
+        KneserNeyCharModel(0, 5)
+    with pytest.raises(ValueError, match="int64"):
+        KneserNeyCharModel(20, 100)
+    model = KneserNeyCharModel(2, 3)
+    with pytest.raises(RuntimeError, match="fit"):
+        model.bits_per_character(np.array([1, 2]))
+    with pytest.raises(ValueError, match="0..2"):
+        model.fit(np.array([1, 2, 3]))
+    with pytest.raises(ValueError, match="1-D"):
+        model.fit(np.zeros((2, 2), dtype=int))
+    with pytest.raises(ValueError, match="integers"):
+        model.fit(np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match="at least 2"):
+        model.fit(np.array([1]))
+
+
+def test_english_number_tokens() -> None:
+    assert english_number_tokens("two million, five hundred thousand and seventy-five") == [
+        "two", "million", "five", "hundred", "thousand", "and", "seventy", "five"]
+    with pytest.raises(ValueError, match="not an English"):
+        english_number_tokens("  ")
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("fünfundsiebzig", ["fünf", "und", "siebzig"]),
+    ("einhundertsiebzehn", ["ein", "hundert", "siebzehn"]),
+    ("sechzehntausendeins", ["sechzehn", "tausend", "eins"]),
+    ("eine Million", ["eine", "Million"]),
+    ("zwei Millionen dreihundertsechsundsechzig", ["zwei", "Millionen", "drei", "hundert", "sechs", "und", "sechzig"]),
+])
+def test_german_number_tokens(text: str, tokens: list[str]) -> None:
+    assert german_number_tokens(text) == tokens
+    assert "".join(german_number_tokens(text)) == text.replace(" ", "")
+
+
+def test_german_number_tokens_rejects_unknown_pieces() -> None:
+    with pytest.raises(ValueError, match="cannot segment"):
+        german_number_tokens("fünfundsiebzigx")
+    with pytest.raises(ValueError, match="empty"):
+        german_number_tokens("")
+
+
+def test_number_pairs_cover_the_range_and_reorder() -> None:
+    pairs = number_pairs([0, 75, 1001, 999_999_999])
+    assert pairs[0] == (["zero"], ["null"])
+    assert pairs[1] == (["seventy", "five"], ["fünf", "und", "siebzig"])
+    assert pairs[2] == (["one", "thousand", "and", "one"], ["ein", "tausend", "eins"])
+    assert len(pairs[3][0]) == 17
+    with pytest.raises(ValueError, match="999,999,999"):
+        number_pairs([10 ** 9])
+
+
+def test_number_pairs_fingerprint_in_the_catalogue() -> None:
+    entry = load_catalogue()["generated"]["number_pairs"]
+    assert entry["generator"] == "utils.language.number_pairs"
+    pairs = number_pairs([*range(2000), 999_999_999])
+    assert pairs_sha256(pairs) == entry["fingerprint_sha256"], (
+        "num2words now writes some numbers differently: check the notebook 07 figures, then update the catalogue")
+    assert pairs_sha256(pairs[:-1]) != entry["fingerprint_sha256"]
