@@ -10,7 +10,7 @@
   numbers with num2words, tokenised into words (English) and number morphemes (German, whose
   compounds put the units before the tens: "fünf und siebzig" for "seventy five").
 
-Everything here works on integer id arrays, so the same code scores any alphabet.
+The n-gram model works on integer id arrays, so the same code scores any alphabet.
 """
 
 from __future__ import annotations
@@ -153,9 +153,8 @@ class KneserNeyCharModel:
         v = self.vocab_size
         self._tables, self.discounts = [], []
         for n in range(1, self.order + 1):
-            full, full_counts = np.unique(_codes(ids, n, v), return_counts=True)
             if n == self.order:
-                grams, counts = full, full_counts
+                grams, counts = np.unique(_codes(ids, n, v), return_counts=True)
             else:  # continuation count: distinct characters seen before the n-gram
                 longer = np.unique(_codes(ids, n + 1, v))
                 grams, counts = np.unique(longer % v ** n, return_counts=True)
