@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 
+# Never collected on a plain `python -m pytest`: student versions written for learners
+# (`python -m utils.coursework student notebooks/student`) and Jupyter's duplicates
+# ("01_simple_rnn-Copy1.ipynb"). A path named on the command line is still run, which is how
+# an instructor grades a learner's notebook.
+collect_ignore_glob = ["notebooks/student/*", "notebooks/*-Copy*.ipynb"]
+
 BUDGET = re.compile(r"budget:\s*(\d+)\s*s", re.IGNORECASE)
 _seconds: dict[str, float] = defaultdict(float)
 

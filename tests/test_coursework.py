@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+import shutil
+import subprocess
 
 import nbformat
 import pytest
@@ -11,7 +14,18 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from utils import course
-from utils.coursework import main, solution_lines, strip_solutions, student_version, write_student_versions
+from utils import coursework
+from utils.coursework import (
+    LOOSE_MARKER,
+    looks_like_marker,
+    STUDENT_DIR,
+    check_out_dir,
+    main,
+    solution_lines,
+    strip_solutions,
+    student_version,
+    write_student_versions,
+)
 
 NOTEBOOKS = course.notebooks()
 
@@ -47,11 +61,94 @@ def test_no_solution_text_survives(path) -> None:
     text = "\n".join(cell.source for cell in student.cells)
     leaked = [line for line in secret if line in text]
     assert not leaked, f"solution lines left in the student version: {leaked[:3]}"
+    near_misses = [line for line in text.splitlines() if looks_like_marker(line)]
+    assert not near_misses, f"marker-like lines left in the student version: {near_misses[:3]}"
     assert text.count("raise NotImplementedError") >= 2
     assert all(not c.get("outputs") and c.execution_count is None for c in student.cells if c.cell_type == "code")
     unchanged = [(a.cell_type, a.source) for a, b in zip(original.cells, student.cells, strict=True)
                  if "SOLUTION" not in a.source and a.source != b.source]
     assert not unchanged, "cells without solutions must be unchanged"
+
+
+@pytest.mark.parametrize("near_miss", ["## BEGIN SOLUTION", "### begin solution", "#### BEGIN SOLUTION",
+                                       "### BEGIN SOLUTION ###", "<!-- ## END SOLUTION -->", "# BEGIN_SOLUTION",
+                                       "x = 1  ### END SOLUTION"])
+def test_near_miss_markers_are_errors_that_say_where(near_miss: str) -> None:
+    source = f"def f():\n    {near_miss}\n    return 42\n"
+    with pytest.raises(ValueError, match=r"nb.ipynb, cell 3, line 2: .*looks like a solution marker"):
+        strip_solutions(source, "code", where="nb.ipynb, cell 3")
+
+
+def test_the_loose_pattern_sees_every_near_miss_and_every_marker() -> None:
+    for line in ("### BEGIN SOLUTION", "<!-- ### END SOLUTION -->", "## begin solution", "#BEGIN SOLUTIONS"):
+        assert LOOSE_MARKER.search(line), line
+    assert not LOOSE_MARKER.search("# the solution begins with x")
+    assert not looks_like_marker("Solutions sit between `### BEGIN SOLUTION` and `### END SOLUTION` lines")
+
+
+def _course_copy(tmp_path, monkeypatch) -> object:
+    """A copy of notebooks 00 and 01 in a temporary course folder, which coursework then uses."""
+    folder = tmp_path / "course" / "notebooks"
+    folder.mkdir(parents=True)
+    for path in NOTEBOOKS[:2]:
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setattr(coursework, "NOTEBOOK_DIR", folder)
+    monkeypatch.setattr(coursework, "STUDENT_DIR", folder / "student")
+    monkeypatch.setattr(coursework, "notebooks", lambda: course.notebooks(folder))
+    return folder
+
+
+def test_the_course_notebooks_folder_is_refused(tmp_path, monkeypatch, capsys) -> None:
+    folder = _course_copy(tmp_path, monkeypatch)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for out in (folder, folder / "mine", folder / ".." / "notebooks"):
+        with pytest.raises(ValueError, match="reference solutions"):
+            write_student_versions(out)
+    assert main(["student", str(folder)]) == 2 and "refusing" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing was touched
+    written = write_student_versions(folder / "student")
+    assert [p.parent for p in written] == [folder / "student"] * 2
+
+
+def test_real_student_folder_is_allowed_ignored_by_git_and_not_collected() -> None:
+    assert check_out_dir(STUDENT_DIR) == STUDENT_DIR.resolve()
+    assert check_out_dir(STUDENT_DIR / "week1") == (STUDENT_DIR / "week1").resolve()
+    from conftest import collect_ignore_glob
+
+    for path in ("notebooks/student/01_simple_rnn.ipynb", "notebooks/01_simple_rnn-Copy1.ipynb"):
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in collect_ignore_glob), path
+    if shutil.which("git") and (course.ROOT / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", "notebooks/student/01_simple_rnn.ipynb"],
+                                 cwd=course.ROOT, check=False)
+        assert ignored.returncode == 0, "notebooks/student/ must be git-ignored"
+
+
+def test_existing_notebooks_are_not_overwritten_without_force(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    answered = out / NOTEBOOKS[1].name
+    answered.write_text("a learner's answers", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="--force"):
+        write_student_versions(out)
+    assert main(["student", str(out), "--only", "01"]) == 2 and "not overwriting" in capsys.readouterr().err
+    assert answered.read_text(encoding="utf-8") == "a learner's answers"
+    assert [p.name for p in out.iterdir()] == [answered.name]  # and nothing else was written
+    assert main(["student", str(out), "--only", "01", "--force"]) == 0
+    assert nbformat.read(answered, as_version=4).cells
+
+
+def test_nothing_is_written_when_one_notebook_fails(tmp_path, monkeypatch) -> None:
+    folder = _course_copy(tmp_path, monkeypatch)
+    (folder / NOTEBOOKS[1].name).write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ValueError, match=f"{NOTEBOOKS[1].name} is not a readable notebook"):
+        write_student_versions(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_jupyter_copies_are_ignored(tmp_path) -> None:
+    shutil.copy(NOTEBOOKS[0], tmp_path / NOTEBOOKS[0].name)
+    shutil.copy(NOTEBOOKS[0], tmp_path / NOTEBOOKS[0].name.replace(".ipynb", "-Copy1.ipynb"))
+    assert [p.name for p in course.notebooks(tmp_path)] == [NOTEBOOKS[0].name]
 
 
 def test_command_line_writes_one_or_all(tmp_path, capsys) -> None:

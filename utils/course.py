@@ -35,6 +35,8 @@ DEFAULT_SEED = 42
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+#: Copies Jupyter makes ("File > Duplicate"): a learner's, never part of the course.
+JUPYTER_COPY = re.compile(r"-Copy\d+\.ipynb$")
 SETUP_MARKER = "# Course setup"
 BADGE_MARKER = "colab-badge.svg"
 
@@ -45,14 +47,14 @@ def repo_url() -> str:
 
 
 def notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
-    """Return the course notebooks (``NN_topic.ipynb``) in order.
+    """Return the course notebooks (``NN_topic.ipynb``) in order, ignoring Jupyter's ``-Copy1`` duplicates.
 
     Raises
     ------
     ValueError
         If an ``.ipynb`` file in ``directory`` does not follow the naming convention.
     """
-    found = sorted(directory.glob("*.ipynb"))
+    found = sorted(p for p in directory.glob("*.ipynb") if not JUPYTER_COPY.search(p.name))
     bad = [p.name for p in found if not NOTEBOOK_NAME.match(p.name)]
     if bad:
         raise ValueError(f"notebook names must look like 'NN_short_topic.ipynb', got {bad}")

@@ -14,26 +14,42 @@ and clears every output. Command line::
     python -m utils.coursework student OUTDIR            # every notebook
     python -m utils.coursework student OUTDIR --only 01  # one notebook
 
-Put the student notebooks anywhere inside a clone of the course (for example in
-``notebooks/``), or set ``RNN_COURSE_ROOT``, so that their setup cell finds ``utils``.
+Put the student notebooks anywhere inside a clone of the course, or set ``RNN_COURSE_ROOT``,
+so that their setup cell finds ``utils``. The dedicated folder ``notebooks/student/`` is
+git-ignored and not collected by pytest; any other folder inside ``notebooks/`` is refused,
+so the course's own notebooks (and their solutions) can never be overwritten. Existing
+notebooks in the output folder are not overwritten unless ``--force`` is given, and every
+student version is built in memory before the first file is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 
-from utils.course import notebooks
+from utils.course import NOTEBOOK_DIR, notebooks
 
+#: The one folder inside ``notebooks/`` where student versions may be written (git-ignored, not collected).
+STUDENT_DIR = NOTEBOOK_DIR / "student"
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?:<!--\s*)?### BEGIN SOLUTION(?:\s*-->)?\s*$")
 END = re.compile(r"^[ \t]*(?:<!--\s*)?### END SOLUTION(?:\s*-->)?\s*$")
 CODE_STUB = (
     "{indent}# Your answer here: replace these two lines (see the exercise above).\n"
     "{indent}raise NotImplementedError(\"exercise not answered yet\")"
 )
+#: Anything that looks like a marker: caught so that a near miss never copies a solution into a student version.
+LOOSE_MARKER = re.compile(r"(?i)#+\s*(?:begin|end)[\s_-]*solutions?")
+
+
+def looks_like_marker(line: str) -> bool:
+    """True if ``line`` holds something like a solution marker (outside `inline code` quotes)."""
+    return bool(LOOSE_MARKER.search(re.sub(r"`[^`]*`", "", line)))
+
+
 MARKDOWN_PROMPT = "**Your answer.** *Write your answer here, then compare it in class.*"
 
 
@@ -43,10 +59,14 @@ def _solution_regions(lines: list[str], where: str) -> list[tuple[int, int, str]
     Raises
     ------
     ValueError
-        If the markers are unbalanced or nested.
+        If the markers are unbalanced or nested, or a line looks like a marker but is not one.
     """
     regions, start, indent = [], None, ""
     for i, line in enumerate(lines):
+        if looks_like_marker(line) and not (BEGIN.match(line) or END.match(line)):
+            raise ValueError(f"{where}, line {i + 1}: {line.strip()!r} looks like a solution marker but is not "
+                             "exactly '### BEGIN SOLUTION' or '### END SOLUTION' (alone on its line; in Markdown "
+                             "'<!-- ### BEGIN SOLUTION -->'); fix it so the solution is not copied to students")
         if match := BEGIN.match(line):
             if start is not None:
                 raise ValueError(f"{where}: nested '### BEGIN SOLUTION' at line {i + 1}")
@@ -87,8 +107,18 @@ def solution_lines(nb: nbformat.NotebookNode) -> set[str]:
 
 
 def student_version(path: Path) -> nbformat.NotebookNode:
-    """Return the student version of the notebook at ``path`` (the file is not changed)."""
-    nb = nbformat.read(path, as_version=4)
+    """Return the student version of the notebook at ``path`` (the file is not changed).
+
+    Raises
+    ------
+    ValueError
+        If the notebook is not valid JSON / nbformat (the message names it), or a solution
+        marker is malformed.
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises JSON, validation and reader errors of several types
+        raise ValueError(f"{path} is not a readable notebook ({type(err).__name__}: {err})") from err
     for index, cell in enumerate(nb.cells):
         cell.source = strip_solutions(cell.source, cell.cell_type, where=f"{path.name}, cell {index}")
         if cell.cell_type == "code":
@@ -97,36 +127,76 @@ def student_version(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def write_student_versions(out_dir: Path, only: str | None = None) -> list[Path]:
-    """Write student versions of every notebook (or of notebook ``only``, e.g. ``"01"``) to ``out_dir``.
+def check_out_dir(out_dir: Path) -> Path:
+    """Return ``out_dir`` resolved, refusing the course's ``notebooks/`` folder and folders inside it.
+
+    The one exception is :data:`STUDENT_DIR` (and folders inside it), which git ignores and
+    pytest does not collect.
 
     Raises
     ------
     ValueError
-        If ``only`` names no notebook.
+        If writing there could overwrite or mix with the course's own notebooks.
+    """
+    target = out_dir.resolve()
+    course_dir, student_dir = NOTEBOOK_DIR.resolve(), STUDENT_DIR.resolve()
+    inside_course = target == course_dir or course_dir in target.parents
+    inside_student = target == student_dir or student_dir in target.parents
+    if inside_course and not inside_student:
+        raise ValueError(f"refusing to write student versions to {out_dir}: it is (or is inside) the course's "
+                         f"notebooks/ folder, whose notebooks hold the reference solutions. Use "
+                         f"{STUDENT_DIR.relative_to(NOTEBOOK_DIR.parent)} (git-ignored, not collected by the tests) "
+                         "or a folder outside notebooks/")
+    return target
+
+
+def write_student_versions(out_dir: Path, only: str | None = None, force: bool = False) -> list[Path]:
+    """Write student versions of every notebook (or of notebook ``only``, e.g. ``"01"``) to ``out_dir``.
+
+    All versions are built first; nothing is written if any of them fails. A notebook that
+    already exists in ``out_dir`` (a learner's answered copy, perhaps) is not overwritten
+    unless ``force`` is true.
+
+    Raises
+    ------
+    ValueError
+        If ``only`` names no notebook, ``out_dir`` is refused (:func:`check_out_dir`), or a
+        notebook cannot be read.
+    FileExistsError
+        If a target notebook exists and ``force`` is false.
     """
     chosen = [p for p in notebooks() if only is None or p.name.startswith(f"{only}_")]
     if not chosen:
         raise ValueError(f"no notebook numbered {only!r}; there are {[p.name[:2] for p in notebooks()]}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in chosen:
-        target = out_dir / path.name
-        nbformat.write(student_version(path), target)
-        written.append(target)
-    return written
+    target_dir = check_out_dir(out_dir)
+    existing = [target_dir / p.name for p in chosen if (target_dir / p.name).exists()]
+    if existing and not force:
+        raise FileExistsError(f"not overwriting {len(existing)} existing notebook(s) in {out_dir} "
+                              f"({', '.join(p.name for p in existing)}): they may hold a learner's answers. "
+                              "Choose another folder, or pass --force to replace them")
+    versions = [(target_dir / path.name, student_version(path)) for path in chosen]
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for target, nb in versions:
+        nbformat.write(nb, target)
+    return [target for target, _ in versions]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m utils.coursework student OUTDIR [--only NN]``."""
+    """Command line: ``python -m utils.coursework student OUTDIR [--only NN] [--force]``."""
     parser = argparse.ArgumentParser(prog="python -m utils.coursework", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     student = sub.add_parser("student", help="write student versions of the notebooks")
     student.add_argument("out_dir", type=Path, help="folder to write them to")
     student.add_argument("--only", metavar="NN", help="only the notebook with this number, e.g. 01")
+    student.add_argument("--force", action="store_true", help="replace notebooks that already exist in OUTDIR")
     args = parser.parse_args(argv)
-    for path in write_student_versions(args.out_dir, args.only):
+    try:
+        written = write_student_versions(args.out_dir, args.only, force=args.force)
+    except (ValueError, FileExistsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path}")
     return 0
 
