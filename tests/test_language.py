@@ -14,6 +14,7 @@ from utils.language import (
     bits_per_character,
     english_number_tokens,
     german_number_tokens,
+    glove_tokens,
     number_pairs,
     pairs_sha256,
 )
@@ -143,3 +144,15 @@ def test_number_pairs_fingerprint_in_the_catalogue() -> None:
     assert pairs_sha256(pairs) == entry["fingerprint_sha256"], (
         "num2words now writes some numbers differently: check the notebook 07 figures, then update the catalogue")
     assert pairs_sha256(pairs[:-1]) != entry["fingerprint_sha256"]
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("It's good.", ["it", "'s", "good", "."]),
+    ("Don't, can't, won't!", ["do", "n't", ",", "ca", "n't", ",", "wo", "n't", "!"]),
+    ("A three-hour film -- U.S. made...", ["a", "three-hour", "film", "--", "u.s.", "made", "..."]),
+    ("1,000 films at 2.5 stars; they're fine", ["1,000", "films", "at", "2.5", "stars", ";", "they", "'re", "fine"]),
+    ("Marker\u2019s \"best\" (ever)", ["marker", "'s", '"', "best", '"', "(", "ever", ")"]),
+    ("end.Next", ["end", ".", "next"]),
+])
+def test_glove_tokens_follow_glove_spelling(text: str, tokens: list[str]) -> None:
+    assert glove_tokens(text) == tokens

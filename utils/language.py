@@ -1,4 +1,4 @@
-"""Small language-modelling tools for the text notebooks (06 and 07).
+"""Small language tools for the text notebooks (05, 06 and 07).
 
 * :class:`CharVocab` maps characters to integer ids and back, with one id for characters
   not seen in training.
@@ -6,6 +6,8 @@
   interpolated Kneser-Ney n-gram model (Chen & Goodman, 1999), fitted and scored with
   vectorised NumPy, so that a 4.5-million-character corpus takes seconds.
 * :func:`bits_per_character` turns a natural-log loss into bits per character.
+* :func:`glove_tokens` cuts English text into the tokens GloVe's vocabulary uses (lower case,
+  ``n't`` and clitics split off, punctuation as tokens), for the sentiment notebook (05).
 * :func:`number_pairs` makes real English -> German translation pairs of written-out
   numbers with num2words, tokenised into words (English) and number morphemes (German, whose
   compounds put the units before the tens: "fünf und siebzig" for "seventy five").
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CharVocab", "KneserNeyCharModel", "GERMAN_NUMBER_MORPHEMES", "bits_per_character",
+__all__ = ["CharVocab", "glove_tokens", "KneserNeyCharModel", "GERMAN_NUMBER_MORPHEMES", "bits_per_character",
            "english_number_tokens", "german_number_tokens", "number_pairs", "pairs_sha256"]
 
 
@@ -214,6 +216,25 @@ class KneserNeyCharModel:
         windows = np.column_stack([np.tile(tail, (self.vocab_size, 1)),
                                    np.arange(self.vocab_size)]).astype(np.int64)
         return self._probabilities(windows)
+
+
+# --------------------------------------------------------------------------- word tokens
+
+_CLITIC = re.compile(r"(?<=[a-z0-9])(n't|'s|'re|'ve|'ll|'d|'m)\b")
+_GLOVE_TOKEN = re.compile(r"(?:[a-z]\.){2,}|n't|'(?:s|re|ve|ll|d|m)\b|\d+(?:[.,]\d+)+|\w+(?:[-'/]\w+)*|\.\.\.|--|[^\w\s]")
+
+
+def glove_tokens(text: str) -> list[str]:
+    """Tokens of English text the way GloVe 6B spells them (its corpus was Stanford-tokenised).
+
+    Lower case; ``n't`` and the clitics ``'s 're 've 'll 'd 'm`` become tokens of their own
+    (``"don't"`` -> ``do n't``, ``"can't"`` -> ``ca n't``); abbreviations (``u.s.``), numbers
+    (``1,000``, ``2.5``) and hyphenated words (``three-hour``) stay whole; ``...`` and ``--``
+    are one token each; any other punctuation mark is a token.
+    """
+    text = text.lower().replace("\u2019", "'").replace("`", "'")
+    text = _CLITIC.sub(r" \1", text)
+    return _GLOVE_TOKEN.findall(text)
 
 
 # --------------------------------------------------------------------------- number phrases

@@ -1,5 +1,5 @@
 """Metrics shared by the application notebooks: confusion matrices, per-class accuracy, edit distance and
-error rates, time per epoch."""
+error rates, paired tests (McNemar, bootstrap), time per epoch."""
 
 from __future__ import annotations
 
@@ -76,6 +76,57 @@ def error_rate(references: Sequence[Sequence], hypotheses: Sequence[Sequence]) -
     if total == 0:
         raise ValueError("the references are empty: the error rate is undefined")
     return sum(edit_distance(r, h) for r, h in zip(references, hypotheses, strict=True)) / total
+
+
+def mcnemar_p(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
+    """Two-sided exact McNemar test of two classifiers on the same examples.
+
+    ``correct_a`` and ``correct_b`` say, per example, whether each classifier was right. Only
+    the examples where exactly one of them is right count; under the null hypothesis (equally
+    accurate) each of those is won by ``a`` with probability 1/2, so the p-value is the
+    two-sided binomial tail of ``a``'s wins among them (1 when there are none).
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape or are not boolean.
+    """
+    a, b = np.asarray(correct_a), np.asarray(correct_b)
+    if a.shape != b.shape or a.ndim != 1 or a.dtype != bool or b.dtype != bool:
+        raise ValueError(f"need two boolean 1-D arrays of the same length, got {a.dtype}{a.shape} and "
+                         f"{b.dtype}{b.shape}")
+    from scipy.stats import binomtest
+
+    a_only, b_only = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    return 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only).pvalue)
+
+
+def paired_bootstrap(differences: np.ndarray, n_boot: int = 2000, block: int = 1, seed: int = 0,
+                     level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of paired per-item differences and its bootstrap confidence interval.
+
+    ``differences[i]`` is model A's score minus model B's on item ``i`` of the same test set.
+    Items are resampled with replacement; with ``block > 1`` whole consecutive blocks of that
+    many items are resampled instead (a block bootstrap, for neighbouring items that are not
+    independent, such as the characters of a text). Returns ``(mean, low, high)``.
+
+    Raises
+    ------
+    ValueError
+        If ``differences`` is not a non-empty 1-D array or the settings are out of range.
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    if d.ndim != 1 or len(d) == 0 or not np.isfinite(d).all():
+        raise ValueError(f"differences must be a non-empty 1-D array of finite numbers, got shape {d.shape}")
+    if n_boot < 1 or not 1 <= block <= len(d) or not 0 < level < 1:
+        raise ValueError(f"need n_boot >= 1, 1 <= block <= {len(d)} and 0 < level < 1")
+    n_blocks = len(d) // block
+    sums = d[:n_blocks * block].reshape(n_blocks, block).sum(axis=1)
+    rng = np.random.default_rng(seed)
+    means = sums[rng.integers(0, n_blocks, size=(n_boot, n_blocks))].sum(axis=1) / (n_blocks * block)
+    tail = (1 - level) / 2
+    low, high = np.quantile(means, [tail, 1 - tail])
+    return float(d.mean()), float(low), float(high)
 
 
 class EpochTimer(keras.callbacks.Callback):
