@@ -387,6 +387,14 @@ def test_real_catalogue_is_complete() -> None:
         for field in ("title", "task", "generator", "parameters", "fingerprint_sha256", "content", "split", "licence",
                       "citation", "notebooks"):
             assert field in gen, f"{name} lacks {field}"
+    for name, ck in cat.get("checkpoints", {}).items():
+        for field in ("title", "path", "sha256", "bytes", "command", "train_seconds", "machine", "data",
+                      "train_sha256", "licence", "notebooks"):
+            assert field in ck, f"checkpoint {name} lacks {field}"
+        assert data.checkpoint_path(name, cat).stat().st_size == ck["bytes"] <= 8 * 2 ** 20
+    for section in ("artifacts", "datasets", "generated", "checkpoints"):
+        for name, entry in cat.get(section, {}).items():
+            assert str(entry.get("licence", "")).strip(), f"{section[:-1]} {name} states no licence"
         module, _, function = gen["generator"].rpartition(".")
         assert callable(getattr(importlib.import_module(module), function)), gen["generator"]
 
@@ -482,3 +490,8 @@ def test_checkpoint_path_checks_presence_and_hash(tmp_path: Path, monkeypatch: p
         data.checkpoint_path("m", catalogue)
     with pytest.raises(KeyError, match="known: m"):
         data.checkpoint_path("other", catalogue)
+
+
+def test_load_glove_tokens_in_row_order(served: tuple[Path, str], cache: Path) -> None:
+    catalogue = _glove_catalogue(served, _glove_members(False))
+    assert data.load_glove_tokens(name="glove", catalogue=catalogue) == GLOVE_TOKENS

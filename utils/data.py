@@ -587,6 +587,28 @@ def _npy_rows(handle: Any, wanted: np.ndarray, digest: Any, chunk_rows: int = 81
     return out
 
 
+def _glove_index(name: str, catalogue: dict[str, Any] | None) -> tuple[dict[str, Any], Path, bytes, list[str]]:
+    import pyarrow.parquet as pq
+
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    ds = _entry(catalogue, "datasets", name)
+    location = fetch_artifact(ds["artifact"], catalogue)
+    index_member = sorted(ds["members"])[1]
+    try:
+        with zipfile.ZipFile(location) as zf:
+            index_bytes = zf.read(index_member)
+        tokens = [str(t) for t in pq.read_table(io.BytesIO(index_bytes)).column(0).to_pylist()]
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
+        raise ChecksumError(f"{location} is damaged or not the expected wheel ({err}); delete it and "
+                            "load again") from err
+    return ds, location, index_bytes, tokens
+
+
+def load_glove_tokens(name: str = "glove_6b_50d", catalogue: dict[str, Any] | None = None) -> list[str]:
+    """GloVe's 400,000 tokens in the order of its vector rows, which is by frequency ("the" first)."""
+    return _glove_index(name, catalogue)[3]
+
+
 def load_glove(words: Sequence[str], name: str = "glove_6b_50d",
                catalogue: dict[str, Any] | None = None) -> WordVectors:
     """GloVe vectors (Pennington et al., 2014) of ``words``, read without loading all 400,000.
@@ -601,23 +623,16 @@ def load_glove(words: Sequence[str], name: str = "glove_6b_50d",
     ChecksumError
         If the members differ from the catalogue's (a damaged or different file).
     """
-    import pyarrow.parquet as pq
-
-    catalogue = load_catalogue() if catalogue is None else catalogue
-    ds = _entry(catalogue, "datasets", name)
-    vectors_member, index_member = sorted(ds["members"])
-    location = fetch_artifact(ds["artifact"], catalogue)
+    ds, location, index_bytes, tokens = _glove_index(name, catalogue)
+    vectors_member = sorted(ds["members"])[0]
     words = [str(w) for w in words]
+    row_of = {tok: i for i, tok in enumerate(tokens)}
+    rows = np.array([row_of.get(w, -1) for w in words], dtype=np.int64)
+    wanted, inverse = np.unique(rows[rows >= 0], return_inverse=True)
     digest = hashlib.sha256()
     try:
-        with zipfile.ZipFile(location) as zf:
-            index_bytes = zf.read(index_member)
-            tokens = pq.read_table(io.BytesIO(index_bytes)).column(0).to_pylist()
-            row_of = {tok: i for i, tok in enumerate(tokens)}
-            rows = np.array([row_of.get(w, -1) for w in words], dtype=np.int64)
-            wanted, inverse = np.unique(rows[rows >= 0], return_inverse=True)
-            with zf.open(vectors_member) as handle:
-                picked = _npy_rows(handle, wanted, digest)
+        with zipfile.ZipFile(location) as zf, zf.open(vectors_member) as handle:
+            picked = _npy_rows(handle, wanted, digest)
     except (zipfile.BadZipFile, KeyError, EOFError, OSError) as err:
         raise ChecksumError(f"{location} is damaged or not the expected wheel ({err}); delete it and "
                             "load again") from err
