@@ -606,3 +606,61 @@ def _normal_approximation(correct: int, n: int) -> float:
 ])
 def test_binomial_p_value_diagnoses(wrong, match) -> None:
     assert_fails(checks.check_binomial_p_value, wrong, match)
+
+
+# --------------------------------------------------------------------------- 05 ex 1: nearest_words
+
+def nearest_words(word, words, vectors, k):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    similarity = unit @ unit[words.index(word)]
+    order = [i for i in np.argsort(-similarity, kind="stable") if words[i] != word]
+    return [words[i] for i in order[:k]]
+
+
+def test_nearest_words_passes(capsys) -> None:
+    assert_passes(checks.check_nearest_words, nearest_words, capsys)
+
+
+def _ranked_by(score):
+    def fn(word, words, vectors, k):
+        s = score(vectors, vectors[words.index(word)])
+        return [words[i] for i in np.argsort(-s, kind="stable") if words[i] != word][:k]
+    return fn
+
+
+@pytest.mark.parametrize("wrong, match", [
+    (lambda word, words, vectors, k: [words[i] for i in np.argsort(
+        -(vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (vectors[words.index(word)]
+          / np.linalg.norm(vectors[words.index(word)])), kind="stable")][:k], "itself is in your list"),
+    (_ranked_by(lambda v, q: v @ q), "dot product"),
+    (_ranked_by(lambda v, q: -np.linalg.norm(v - q, axis=1)), "Euclidean"),
+    (_ranked_by(lambda v, q: -(v @ q) / np.linalg.norm(v, axis=1)), "least similar"),
+    (lambda word, words, vectors, k: np.array(nearest_words(word, words, vectors, k)), "return a list"),
+    (lambda word, words, vectors, k: nearest_words(word, words, vectors, k)[:-1] + ["w0"], "most cosine-similar"),
+])
+def test_nearest_words_diagnoses(wrong, match) -> None:
+    assert_fails(checks.check_nearest_words, wrong, match)
+
+
+# --------------------------------------------------------------------------- 06 ex 1: temperature_softmax
+
+def temperature_softmax(logits, temperature):
+    z = logits / temperature
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_temperature_softmax_passes(capsys) -> None:
+    assert_passes(checks.check_temperature_softmax, temperature_softmax, capsys)
+
+
+@pytest.mark.parametrize("wrong, match", [
+    (lambda z, t: temperature_softmax(z * t * t, t), "multiplies the logits by the temperature"),
+    (lambda z, t: temperature_softmax(z * t, t), "temperature is not used"),
+    (lambda z, t: np.exp(z / t - (z / t).max()) * 0 + np.exp(z / t), "do not sum to 1"),
+    (lambda z, t: temperature_softmax(z * t, t) / t, "divides the probabilities"),
+    (lambda z, t: np.exp(z / t) / np.exp(z / t).sum(), "overflows"),
+    (lambda z, t: temperature_softmax(z, t)[:-1], "shape"),
+])
+def test_temperature_softmax_diagnoses(wrong, match) -> None:
+    assert_fails(checks.check_temperature_softmax, wrong, match)

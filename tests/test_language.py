@@ -156,3 +156,15 @@ def test_number_pairs_fingerprint_in_the_catalogue() -> None:
 ])
 def test_glove_tokens_follow_glove_spelling(text: str, tokens: list[str]) -> None:
     assert glove_tokens(text) == tokens
+
+
+def test_fitting_every_order_at_once_equals_separate_fits() -> None:
+    rng = np.random.default_rng(3)
+    text = rng.integers(0, 6, 3000)
+    text[::7] = 2  # some structure
+    together = KneserNeyCharModel.fit_orders(text, 4, 6)
+    held_out = rng.integers(0, 6, 500)
+    for order in range(1, 5):
+        alone = KneserNeyCharModel(order, 6).fit(text)
+        assert together[order].order == order and together[order].discounts == alone.discounts
+        np.testing.assert_array_equal(together[order].log2_probabilities(held_out), alone.log2_probabilities(held_out))

@@ -36,7 +36,8 @@ from utils.scratch import simple_rnn_forward, simple_rnn_state_jacobians
 __all__ = [
     "CheckFailed", "check_binomial_p_value", "check_bptt_step", "check_climatology", "check_count_stacked_params",
     "check_crossing_radius", "check_fit_scaler", "check_forget_bias_for_half_life", "check_gru_step",
-    "check_last_real_state", "check_lstm_step", "check_norm_at_distance", "check_persistence", "check_rnn_outputs",
+    "check_last_real_state", "check_lstm_step", "check_nearest_words", "check_norm_at_distance", "check_persistence",
+    "check_rnn_outputs", "check_temperature_softmax",
 ]
 
 Array = NDArray[np.float64]
@@ -597,6 +598,88 @@ def check_last_real_state(fn: Callable[[Array, Array], Array]) -> None:
             ("the sequences are post-padded (real steps first), so the last real step is at index length - 1.",
              lambda lengths=lengths: [hs[rows, steps - lengths]]),
         ], "Take hs[b, lengths[b] - 1] for every sequence b.")
+    check.passed()
+
+
+# --------------------------------------------------------------------------- 05 sentiment
+
+def _unit_rows(m: Array) -> Array:
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def check_nearest_words(fn: Callable[[str, Sequence[str], Array, int], list[str]]) -> None:
+    """Notebook 05, exercise 1: ``nearest_words(word, words, vectors, k)``, the k most cosine-similar others."""
+    check = _Check("nearest_words", fn)
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(12)]
+    vectors = rng.normal(size=(12, 5)) * rng.uniform(0.2, 5.0, size=(12, 1))  # lengths differ a lot
+    vectors[7] = 3.0 * vectors[2] + 0.01 * rng.normal(size=5)  # w7 points where w2 points, but is longer
+
+    def ranked(scores: Array, query: int, k: int, drop_self: bool = True, descending: bool = True) -> list[str]:
+        order = [int(i) for i in np.argsort(-scores if descending else scores, kind="stable")
+                 if not (drop_self and i == query)]
+        return [words[i] for i in order[:k]]
+
+    for query, k in ((2, 3), (0, 4), (11, 1)):
+        got = check.call({"word": words[query], "words": list(words), "vectors": vectors, "k": k})
+        if not isinstance(got, list | tuple) or not all(isinstance(w, str) for w in got):
+            check.fail(f"return a list of {k} words (strings); you returned {_kind(got)}.")
+        got = list(got)
+        cosine = _unit_rows(vectors) @ _unit_rows(vectors)[query]
+        reference = ranked(cosine, query, k)
+        if got != reference:
+            mistakes = [
+                (f"{words[query]!r} itself is in your list: leave the word out of its own neighbours.",
+                 ranked(cosine, query, k, drop_self=False)),
+                ("that ranks by dot product, which favours long vectors; cosine similarity divides by both lengths.",
+                 ranked(vectors @ vectors[query], query, k)),
+                ("that ranks by Euclidean distance, which depends on the vectors' lengths; use cosine similarity.",
+                 ranked(-np.linalg.norm(vectors - vectors[query], axis=1), query, k)),
+                ("those are the least similar words: sort by similarity from the highest down.",
+                 ranked(cosine, query, k, descending=False)),
+            ]
+            for message, wrong in mistakes:
+                if got == wrong:
+                    check.fail(message)
+            check.fail(f"for {words[query]!r} with k={k} you give {got}; the {k} most cosine-similar other words "
+                       f"are {reference}.")
+        check.count += 1
+    check.passed()
+
+
+# --------------------------------------------------------------------------- 06 text generation
+
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def check_temperature_softmax(fn: Callable[[Array, float], Array]) -> None:
+    """Notebook 06, exercise 1: ``temperature_softmax(logits, temperature)``, the distribution sampled from."""
+    check = _Check("temperature_softmax", fn, rtol=1e-6, atol=1e-9)
+    rng = np.random.default_rng(6)
+    cases = [(rng.normal(size=7) * 3, 1.0), (rng.normal(size=7) * 3, 0.5), (rng.normal(size=9) * 2, 2.0),
+             (np.array([2.0, 1.0, 0.0, -1.0]), 0.05)]
+    for logits, temperature in cases:
+        args = {"logits": logits, "temperature": temperature}
+        mine = check.array(check.call(args), "your probabilities", logits.shape)
+        reference = _softmax(logits / temperature)
+        check.compare([mine], [reference], ["your probabilities"], mistakes=[
+            ("that multiplies the logits by the temperature; divide them by it (T > 1 must flatten the distribution).",
+             lambda: [_softmax(logits * temperature)]),
+            ("the temperature is not used: divide the logits by it before the softmax.", lambda: [_softmax(logits)]),
+            ("the probabilities do not sum to 1: divide by the sum of the exponentials.",
+             lambda: [np.exp(logits / temperature)]),
+            ("that divides the probabilities, not the logits, by the temperature.",
+             lambda: [_softmax(logits) / temperature]),
+        ], hint="p_i = exp(z_i / T) / sum_j exp(z_j / T).")
+    large = np.array([1000.0, 999.0, 0.0])
+    with np.errstate(all="ignore"):
+        got = np.asarray(check.call({"logits": large, "temperature": 1.0}), dtype=np.float64)
+    if got.shape != large.shape or not np.isfinite(got).all():
+        check.fail("for logits [1000, 999, 0] your result is not finite: exp(1000) overflows. Subtract the largest "
+                   "logit before taking exponentials (it cancels in the ratio).")
+    check.compare([got], [_softmax(large)], ["your probabilities for logits [1000, 999, 0]"])
     check.passed()
 
 

@@ -149,26 +149,47 @@ class KneserNeyCharModel:
 
     def fit(self, ids: np.ndarray) -> KneserNeyCharModel:
         """Count the n-grams of the training ids (one long sequence)."""
-        ids = self._check_ids(ids)
-        if len(ids) < self.order:
-            raise ValueError(f"need at least {self.order} training characters, got {len(ids)}")
-        v = self.vocab_size
-        self._tables, self.discounts = [], []
-        for n in range(1, self.order + 1):
-            if n == self.order:
-                grams, counts = np.unique(_codes(ids, n, v), return_counts=True)
-            else:  # continuation count: distinct characters seen before the n-gram
-                longer = np.unique(_codes(ids, n + 1, v))
-                grams, counts = np.unique(longer % v ** n, return_counts=True)
-            n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
-            discount = float(n1 / (n1 + 2 * n2)) if n1 + n2 > 0 else 0.5
-            contexts, first = np.unique(grams // v, return_index=True)
-            ctx_total = np.add.reduceat(counts, first)
-            ctx_types = np.diff(np.append(first, len(grams)))
-            self._tables.append({"grams": grams, "counts": counts, "contexts": contexts,
-                                 "ctx_total": ctx_total, "ctx_types": ctx_types})
-            self.discounts.append(min(max(discount, 0.05), 0.95))
+        fitted = self._fit(ids, self.order, self.vocab_size, every_order=False)[self.order]
+        self._tables, self.discounts = fitted._tables, fitted.discounts
         return self
+
+    @staticmethod
+    def _table(grams: np.ndarray, counts: np.ndarray, v: int) -> tuple[dict[str, np.ndarray], float]:
+        n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
+        discount = float(n1 / (n1 + 2 * n2)) if n1 + n2 > 0 else 0.5
+        contexts, first = np.unique(grams // v, return_index=True)
+        table = {"grams": grams, "counts": counts, "contexts": contexts,
+                 "ctx_total": np.add.reduceat(counts, first), "ctx_types": np.diff(np.append(first, len(grams)))}
+        return table, min(max(discount, 0.05), 0.95)
+
+    @classmethod
+    def fit_orders(cls, ids: np.ndarray, max_order: int, vocab_size: int) -> dict[int, KneserNeyCharModel]:
+        """Fit the models of every order ``1..max_order`` at once: ``{order: fitted model}``.
+
+        A model of order ``k`` uses full counts at order ``k`` and continuation counts below
+        it; the continuation tables of an order are the same in every model, so they are
+        counted once and shared. The result equals fitting each order separately.
+        """
+        return cls._fit(ids, max_order, vocab_size, every_order=True)
+
+    @classmethod
+    def _fit(cls, ids: np.ndarray, max_order: int, vocab_size: int,
+             every_order: bool) -> dict[int, KneserNeyCharModel]:
+        models = {k: cls(k, vocab_size) for k in range(1, max_order + 1)}
+        ids = models[max_order]._check_ids(ids)
+        if len(ids) < max_order:
+            raise ValueError(f"need at least {max_order} training characters, got {len(ids)}")
+        v = vocab_size
+        continuation: list[tuple[dict[str, np.ndarray], float]] = []
+        for n in range(1, max_order + 1):
+            if every_order or n == max_order:
+                full = cls._table(*np.unique(_codes(ids, n, v), return_counts=True), v)
+                models[n]._tables = [t for t, _ in continuation] + [full[0]]
+                models[n].discounts = [d for _, d in continuation] + [full[1]]
+            if n < max_order:  # continuation count: distinct characters seen before the n-gram
+                longer = np.unique(_codes(ids, n + 1, v))
+                continuation.append(cls._table(*np.unique(longer % v ** n, return_counts=True), v))
+        return models
 
     def _probabilities(self, windows: np.ndarray) -> np.ndarray:
         """p(last id | previous ids) for each row of ``windows`` (shape ``(m, order)``)."""
