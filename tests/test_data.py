@@ -495,3 +495,72 @@ def test_checkpoint_path_checks_presence_and_hash(tmp_path: Path, monkeypatch: p
 def test_load_glove_tokens_in_row_order(served: tuple[Path, str], cache: Path) -> None:
     catalogue = _glove_catalogue(served, _glove_members(False))
     assert data.load_glove_tokens(name="glove", catalogue=catalogue) == GLOVE_TOKENS
+
+
+# ----------------------------------------------------------------------------- errors that name the real cause
+
+def test_cache_that_is_a_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(data.CACHE_ENV, str(blocker))
+    with pytest.raises(data.DataError, match=r"is a file, not a folder.*RNN_COURSE_DATA"):
+        data.cache_dir()
+
+
+def test_cache_that_cannot_be_created_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "file" / "inside"))
+    with pytest.raises(data.DataError, match=r"cannot create the data cache folder.*RNN_COURSE_DATA"):
+        data.cache_dir()
+
+
+def test_unwritable_cache_is_not_called_a_network_problem(catalogue: dict, cache: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    real_access = data.os.access
+    monkeypatch.setattr(data.os, "access", lambda p, mode: False if Path(p) == cache else real_access(p, mode))
+    with pytest.raises(data.DataError, match="not writable") as info:
+        data.fetch_artifact("fixture-1.0", catalogue)
+    assert "network" not in str(info.value)
+
+
+def test_damaged_cached_file_is_named_when_offline(catalogue: dict, cache: Path) -> None:
+    path = data.fetch_artifact("fixture-1.0", catalogue)
+    path.write_bytes(b"truncated")
+    offline = copy.deepcopy(catalogue)
+    offline["artifacts"]["fixture-1.0"]["url"] = _closed_port_url()
+    with pytest.raises(data.DataUnavailableError, match="is damaged"):
+        data.fetch_artifact("fixture-1.0", offline)
+
+
+def test_unsupported_scheme_is_not_a_hash_mismatch(catalogue: dict) -> None:
+    bad = copy.deepcopy(catalogue)
+    bad["artifacts"]["fixture-1.0"]["url"] = "ftp://example.invalid/fixture-1.0-py3-none-any.whl"
+    with pytest.raises(data.DataError, match="unsupported scheme 'ftp'") as info:
+        data.fetch_artifact("fixture-1.0", bad)
+    assert not isinstance(info.value, data.ChecksumError)
+
+
+def test_wrong_catalogue_hash_advises_checking_the_entry(catalogue: dict, cache: Path) -> None:
+    bad = copy.deepcopy(catalogue)
+    bad["artifacts"]["fixture-1.0"]["sha256"] = "1" * 64
+    with pytest.raises(data.ChecksumError, match="catalogue entry is wrong"):
+        data.fetch_artifact("fixture-1.0", bad)
+    assert [p.name for p in cache.iterdir()] == []  # the mismatching download was not kept, nor a temporary file
+
+
+def test_broken_catalogue_names_its_file(tmp_path: Path) -> None:
+    broken = tmp_path / "catalogue.json"
+    broken.write_text('{"artifacts": {', encoding="utf-8")
+    with pytest.raises(data.DataError, match=r"catalogue.json is not valid JSON"):
+        data.load_catalogue(broken)
+
+
+def test_links_in_zip_are_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "link.whl"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("pkg/data/link.csv")
+        info.external_attr = (0o120777 << 16)  # a symbolic link
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(data.DataError, match="symbolic link"):
+        data.read_members(archive, ["pkg/data/*.csv"])

