@@ -664,3 +664,62 @@ def test_temperature_softmax_passes(capsys) -> None:
 ])
 def test_temperature_softmax_diagnoses(wrong, match) -> None:
     assert_fails(checks.check_temperature_softmax, wrong, match)
+
+
+# --------------------------------------------------------------------------- checks that learners trust
+
+def test_an_endless_loop_is_stopped_with_a_message(monkeypatch) -> None:
+    monkeypatch.setattr(checks, "TIME_LIMIT_S", 0.3)
+
+    def forever(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        while True:
+            pass
+
+    with pytest.raises(CheckFailed, match=r"no result after 0.3 s: an endless loop\?"):
+        checks.check_lstm_step(forever)
+
+
+@pytest.mark.parametrize("dtype, match", [(np.float16, "float16, too imprecise"), (np.int64, "integer dtype"),
+                                          (np.complex128, "complex")])
+def test_wrong_dtypes_are_named(dtype, match) -> None:
+    def cast(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        h, c = lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+        return h.astype(dtype), c.astype(dtype)
+
+    assert_fails(checks.check_lstm_step, cast, match)
+
+
+def test_changing_an_input_in_place_fails_with_that_message() -> None:
+    def in_place(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        h, c = lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+        c_prev *= 0.0
+        return h, c
+
+    assert_fails(checks.check_lstm_step, in_place, "changed its input `c_prev` in place")
+
+
+def test_huge_printed_output_does_not_bury_the_verdict(capsys) -> None:
+    def chatty(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        print("x" * 100_000)
+        return lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+
+    checks.check_lstm_step(chatty)
+    out = capsys.readouterr().out
+    assert len(out) < checks.MAX_PRINTED + 200 and "more characters of your output not shown" in out
+    assert out.rstrip().endswith("lstm_step: passed (4 checks)")
+
+
+def test_the_h_t_hint_is_only_given_when_c_t_is_right() -> None:
+    def both_wrong(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        h, c = lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+        return h + 0.37, c + 0.21
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_lstm_step(both_wrong)
+    assert "c_t is right" not in str(info.value) and "fix c_t first" in str(info.value)
+
+    def h_wrong(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        h, c = lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+        return h + 0.37, c
+
+    assert_fails(checks.check_lstm_step, h_wrong, "c_t is right, so look at h_t")

@@ -23,8 +23,13 @@ train_days, train_temps)``); your function is still called the way the exercise 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from math import comb
 from typing import Any, NoReturn
 
@@ -42,6 +47,42 @@ __all__ = [
 
 Array = NDArray[np.float64]
 Mistake = tuple[str, Callable[[], Sequence[Any]]]  # message, and the outputs that mistake gives
+
+
+#: Seconds a learner's function may run in one call before the check stops it.
+TIME_LIMIT_S = 20
+#: Characters of the learner's own printed output shown during a check; the rest is cut.
+MAX_PRINTED = 2000
+
+
+class _TimeUp(Exception):
+    """Raised inside the learner's function when its time is up."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_TimeUp` in the main thread after ``seconds`` (a no-op where SIGALRM does not exist)."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def time_up(signum: int, frame: Any) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _show_printed(text: str) -> None:
+    if len(text) > MAX_PRINTED:
+        text = text[:MAX_PRINTED] + f"\n... ({len(text) - MAX_PRINTED:,d} more characters of your output not shown)\n"
+    if text:
+        sys.stdout.write(text)
 
 
 class CheckFailed(AssertionError):
@@ -101,16 +142,34 @@ class _Check:
         print(f"{self.name}: passed ({self.count} checks)")
 
     def call(self, args: dict[str, Any], fn: Callable[..., Any] | None = None, what: str = "your function") -> Any:
-        """Call ``fn`` (the learner's function by default) on copies of ``args``, in order."""
+        """Call ``fn`` (the learner's function by default) on copies of ``args``, in order.
+
+        The call is stopped after :data:`TIME_LIMIT_S` seconds (where the platform allows),
+        what it prints is cut to :data:`MAX_PRINTED` characters so that the verdict stays
+        visible, and a function that changes an input array in place fails with that message.
+        """
         copies = {key: _copy(value) for key, value in args.items()}
+        printed = io.StringIO()
         try:
-            return (fn or self.fn)(*copies.values())
+            with _time_limit(TIME_LIMIT_S), contextlib.redirect_stdout(printed):
+                result = (fn or self.fn)(*copies.values())
         except NotImplementedError as err:
             raise CheckFailed(f"{self.name}: not answered yet ({what} raised NotImplementedError). Replace the "
                               "`raise NotImplementedError(...)` line with your answer and run the cell again.") from err
+        except _TimeUp as err:
+            raise CheckFailed(f"{self.name}: no result after {TIME_LIMIT_S} s: an endless loop? ({what} was called "
+                              f"with {_describe(args)}.)") from err
         except Exception as err:  # any error of the learner's code becomes a short message
             raise CheckFailed(f"{self.name}: {what} raised {type(err).__name__}: {err} "
                               f"when called with {_describe(copies)}.") from err
+        finally:
+            _show_printed(printed.getvalue())
+        if fn is None:
+            for key, value in args.items():
+                if isinstance(value, np.ndarray) and not np.array_equal(value, copies[key], equal_nan=True):
+                    raise CheckFailed(f"{self.name}: your function changed its input `{key}` in place; compute "
+                                      "new arrays instead (for example `x = x + 1`, not `x += 1`).")
+        return result
 
     def unpack(self, value: Any, labels: Sequence[str]) -> tuple[Any, ...]:
         if isinstance(value, np.ndarray) and value.ndim > 1 and len(value) == len(labels):
@@ -127,6 +186,15 @@ class _Check:
             self.fail(f"{label} is None: did you forget `return`?")
         if callable(value):
             self.fail(f"{label} is a function; expected {wanted}.")
+        dtype = getattr(value, "dtype", None)
+        if isinstance(dtype, np.dtype) and shape != ():
+            if dtype.kind == "c":
+                self.fail(f"{label} is complex ({dtype}); expected real numbers.")
+            if dtype.kind == "f" and dtype.itemsize < 4:
+                self.fail(f"{label} has dtype {dtype}, too imprecise for this check: compute in float32 or float64.")
+            if dtype.kind in "iub":
+                self.fail(f"{label} has the integer dtype {dtype}; expected floating-point numbers (an array made "
+                          "with dtype=int, or integer division?).")
         try:
             if isinstance(value, str | bytes):
                 raise TypeError("text is not a number")
@@ -470,8 +538,10 @@ def check_lstm_step(fn: Callable[..., tuple]) -> None:
          lambda: step(gate=np.tanh)),
         *_gate_mistakes(step, _LSTM_BLOCKS, "xhb"),
     ]
+    c_right = check.close([mine[1]], [reference[1]])
     check.compare(mine, reference, labels, mistakes, {
-        "h_t": "c_t is right, so look at h_t = o * tanh(c_t).",
+        "h_t": "c_t is right, so look at h_t = o * tanh(c_t)." if c_right else
+               "c_t is wrong as well, and h_t = o * tanh(c_t) is computed from it: fix c_t first.",
         "c_t": "c_t = f * c_prev + i * g, with i, f, o sigmoids and g a tanh of the blocks of "
                "x_t @ kernel + h_prev @ recurrent_kernel + bias.",
     })
