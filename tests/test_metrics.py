@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from utils.metrics import EpochTimer, confusion_matrix, edit_distance, error_rate, per_class_accuracy
+from utils.metrics import confusion_matrix, edit_distance, error_rate, per_class_accuracy
+from utils.training import EpochTimer
 
 
 def test_confusion_matrix_counts_true_by_predicted() -> None:
@@ -88,3 +89,12 @@ def test_paired_bootstrap_centres_on_the_mean_and_widens_with_blocks() -> None:
         paired_bootstrap(d, block=0)
     with pytest.raises(ValueError, match="non-empty"):
         paired_bootstrap(np.zeros(0))
+
+
+def test_metrics_is_numpy_only_and_still_offers_the_timer() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, utils.metrics; assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules; "
+            "from utils.metrics import EpochTimer; from utils.training import EpochTimer as T; assert EpochTimer is T")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=__import__("pathlib").Path(__file__).parent.parent)

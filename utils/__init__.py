@@ -12,11 +12,13 @@ data         the offline data layer: pinned, hashed artifacts and the dataset lo
 plotting     figures shared by several notebooks
 video        the generated action-recognition clips (shapes that move, grow or turn)
 audio        from a waveform to MFCC frames; digit strings and greedy decoding for CTC
-language     character vocabularies, a Kneser-Ney n-gram model, English-German number phrases
-metrics      confusion matrices, per-class accuracy, edit distance and error rates, time per epoch
+language     GloVe-style word tokens, character vocabularies, a Kneser-Ney n-gram model, English-German number phrases
+charlm       character-level GRU language models: scoring, generation and the checkpoint trainer
+metrics      confusion matrices, per-class accuracy, edit distance and error rates, McNemar and bootstrap (NumPy only)
+training     Keras training helpers: time per epoch
 checks       the exercises' checks: a pass line, or a message that names the mistake
 coursework   student versions of the notebooks (solutions removed)
 """
 
-__all__ = ["audio", "checks", "course", "coursework", "data", "env", "experiments", "gradcheck", "language", "metrics",
-           "plotting", "scratch", "tasks", "video"]
+__all__ = ["audio", "charlm", "checks", "course", "coursework", "data", "env", "experiments", "gradcheck", "language",
+           "metrics", "plotting", "scratch", "tasks", "training", "video"]

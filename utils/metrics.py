@@ -1,12 +1,14 @@
-"""Metrics shared by the application notebooks: confusion matrices, per-class accuracy, edit distance and
-error rates, paired tests (McNemar, bootstrap), time per epoch."""
+"""Metrics shared by the application notebooks, NumPy only: confusion matrices, per-class accuracy, edit
+distance and error rates, paired tests (McNemar, bootstrap).
+
+Used by notebooks 05 (McNemar, bootstrap), 06 (block bootstrap), 08 and 09 (error rates, confusion), and 12
+(per-class accuracy). The epoch timer, which needs Keras, is in :mod:`utils.training`.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
-import keras
 import numpy as np
 
 
@@ -129,33 +131,10 @@ def paired_bootstrap(differences: np.ndarray, n_boot: int = 2000, block: int = 1
     return float(d.mean()), float(low), float(high)
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """A Keras callback that records the wall-clock seconds of every training epoch.
+def __getattr__(name: str) -> object:
+    """``EpochTimer`` moved to :mod:`utils.training` (it needs Keras); this keeps old imports working."""
+    if name == "EpochTimer":
+        from utils.training import EpochTimer
 
-    ``timer = EpochTimer(); model.fit(..., callbacks=[timer])``; then ``timer.seconds`` lists
-    the epochs' durations and ``timer.typical()`` is their median without the first epoch,
-    which also pays for tracing the model into a graph.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.seconds.append(time.perf_counter() - self._start)
-
-    def typical(self) -> float:
-        """Median seconds per epoch, leaving out the first epoch when there are several.
-
-        Raises
-        ------
-        ValueError
-            If no epoch was recorded.
-        """
-        if not self.seconds:
-            raise ValueError("no epoch recorded: pass the timer to model.fit(callbacks=[timer])")
-        return float(np.median(self.seconds[1:] if len(self.seconds) > 1 else self.seconds))
+        return EpochTimer
+    raise AttributeError(f"module 'utils.metrics' has no attribute {name!r}")
