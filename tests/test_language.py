@@ -168,3 +168,11 @@ def test_fitting_every_order_at_once_equals_separate_fits() -> None:
         alone = KneserNeyCharModel(order, 6).fit(text)
         assert together[order].order == order and together[order].discounts == alone.discounts
         np.testing.assert_array_equal(together[order].log2_probabilities(held_out), alone.log2_probabilities(held_out))
+
+
+def test_stored_numbers_counts_grams_and_contexts() -> None:
+    model = KneserNeyCharModel(2, 3).fit(np.array([0, 1, 2, 0, 1]))
+    # order 1 (continuation): grams 0,1,2 with one empty context; order 2: bigrams 01,12,20 with contexts 0,1,2
+    assert model.stored_numbers() == (3 + 2 * 1) + (3 + 2 * 3)
+    with pytest.raises(RuntimeError, match="fit"):
+        KneserNeyCharModel(2, 3).stored_numbers()

@@ -191,6 +191,13 @@ class KneserNeyCharModel:
                 continuation.append(cls._table(*np.unique(longer % v ** n, return_counts=True), v))
         return models
 
+    def stored_numbers(self) -> int:
+        """How many numbers the fitted model keeps: a count per distinct n-gram, and a total and a
+        number of distinct followers per distinct context, at every order (its "parameters")."""
+        if not self._tables:
+            raise RuntimeError("call fit() first")
+        return int(sum(len(t["grams"]) + 2 * len(t["contexts"]) for t in self._tables))
+
     def _probabilities(self, windows: np.ndarray) -> np.ndarray:
         """p(last id | previous ids) for each row of ``windows`` (shape ``(m, order)``)."""
         v = self.vocab_size
