@@ -34,7 +34,8 @@ def test_sample_windows_are_shifted_by_one() -> None:
 def _full_pass(model, ids: np.ndarray) -> np.ndarray:
     inputs = np.concatenate([[charlm.START_ID], ids[:-1]])[None].astype(np.int32)
     logits = np.asarray(model.predict_on_batch(inputs), dtype=np.float64)[0]
-    logp = logits - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True)) - logits.max(-1, keepdims=True)
+    top = logits.max(-1, keepdims=True)
+    logp = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
     return logp[np.arange(len(ids)), ids] / math.log(2)
 
 
@@ -88,7 +89,8 @@ def test_training_script_runs_and_its_checkpoint_round_trips(tmp_path) -> None:
     ck = charlm.read_checkpoint(out)
     meta = ck.meta
     assert meta["steps"] == 4 and [h["step"] for h in meta["history"]] == [2, 4]
-    assert meta["train_sha256"] == charlm.text_sha256(TEXT) and meta["command"].startswith("python -m utils.charlm train")
+    assert meta["train_sha256"] == charlm.text_sha256(TEXT)
+    assert meta["command"].startswith("python -m utils.charlm train")
     assert meta["val_bits"] == pytest.approx(min(h["val_bits"] for h in meta["history"]), abs=1e-4)
     ids = ck.vocab.encode(TEXT[:200])
     assert float(-charlm.log2_probabilities(ck.model, ids).mean()) == pytest.approx(meta["val_bits"], abs=1e-3)

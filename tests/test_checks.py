@@ -723,3 +723,38 @@ def test_the_h_t_hint_is_only_given_when_c_t_is_right() -> None:
         return h + 0.37, c
 
     assert_fails(checks.check_lstm_step, h_wrong, "c_t is right, so look at h_t")
+
+
+# --------------------------------------------------------------------------- the notebooks' own solutions
+
+from utils import course  # noqa: E402
+from utils.coursework import graded_solutions  # noqa: E402
+
+# What the notebooks' solutions read from their notebook besides their arguments: this file's data.
+NOTEBOOK_DATA = {"x_probe": X_PROBE, "k_probe": K_PROBE, "Q": Q, "n_units": N_UNITS,
+                 "train_days": TRAIN_DAYS, "train_temps": TRAIN_TEMPS}
+GRADED = [(path, graded) for path in course.notebooks() for graded in graded_solutions(path)]
+
+
+def test_every_checked_exercise_is_found() -> None:
+    names = {name for _, graded in GRADED for name in graded.functions}
+    for expected in ("count_stacked_params", "lstm_step", "gru_step", "climatology", "binomial_p_value",
+                     "nearest_words", "temperature_softmax"):
+        assert expected in names, expected
+
+
+@pytest.mark.parametrize(("path", "graded"), GRADED, ids=[f"{p.name[:2]}-{'-'.join(g.functions)}" for p, g in GRADED])
+def test_the_notebooks_reference_solution_passes_its_check(path, graded, capsys) -> None:
+    # The solution is the notebook's own code, so a change in a notebook is checked here at once.
+    namespace = {"np": np, **NOTEBOOK_DATA}
+    from utils.scratch import simple_rnn_state_jacobians
+
+    namespace["simple_rnn_state_jacobians"] = simple_rnn_state_jacobians
+    for statement in graded.imports:
+        exec(statement, namespace)  # noqa: S102 - the course's own notebook code
+    for source in graded.functions.values():
+        exec(source, namespace)  # noqa: S102
+    for call in graded.checks:
+        exec(call, namespace)  # noqa: S102
+        out = capsys.readouterr().out.strip().splitlines()
+        assert out and ": passed (" in out[-1], f"{path.name}: {call} printed {out[-1:] or 'nothing'}"

@@ -13,13 +13,12 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from utils import course
-from utils import coursework
+from utils import course, coursework
 from utils.coursework import (
     LOOSE_MARKER,
-    looks_like_marker,
     STUDENT_DIR,
     check_out_dir,
+    looks_like_marker,
     main,
     solution_lines,
     strip_solutions,

@@ -429,7 +429,8 @@ def _glove_catalogue(served: tuple[Path, str], members: dict[str, bytes], member
     names = sorted(members)
     return {
         "artifacts": {"glove-1.0": {"kind": "pypi", "package": "glove", "version": "1.0",
-                                    "filename": "glove-1.0-py3-none-any.whl", "url": f"{base}/glove-1.0-py3-none-any.whl",
+                                    "filename": "glove-1.0-py3-none-any.whl",
+                                    "url": f"{base}/glove-1.0-py3-none-any.whl",
                                     "sha256": sha(wheel), "bytes": len(wheel), "licence": "PDDL-1.0"}},
         "datasets": {"glove": {"artifact": "glove-1.0", "members": names, "files": 2,
                                "sha256": member_sha or sha(b"".join(members[n] for n in names))}},

@@ -99,6 +99,8 @@ def log2_probabilities(model: Any, ids: np.ndarray, context: int = 100, segment:
         windows[row, :len(piece)] = piece  # right padding never changes earlier outputs
         offsets[row] = s - begin
     out = np.empty(len(ids), dtype=np.float64)
+    spare = -len(starts) % batch_size  # pad with empty rows so that every batch has one shape: no retracing
+    windows = np.concatenate([windows, np.zeros((spare, width), dtype=np.int32)])
     for first in range(0, len(starts), batch_size):
         logits = np.asarray(model.predict_on_batch(windows[first:first + batch_size]), dtype=np.float64)
         logits -= logits.max(axis=-1, keepdims=True)

@@ -736,12 +736,13 @@ def check_temperature_softmax(fn: Callable[[Array, float], Array]) -> None:
         reference = _softmax(logits / temperature)
         check.compare([mine], [reference], ["your probabilities"], mistakes=[
             ("that multiplies the logits by the temperature; divide them by it (T > 1 must flatten the distribution).",
-             lambda: [_softmax(logits * temperature)]),
-            ("the temperature is not used: divide the logits by it before the softmax.", lambda: [_softmax(logits)]),
+             lambda z=logits, t=temperature: [_softmax(z * t)]),
+            ("the temperature is not used: divide the logits by it before the softmax.",
+             lambda z=logits: [_softmax(z)]),
             ("the probabilities do not sum to 1: divide by the sum of the exponentials.",
-             lambda: [np.exp(logits / temperature)]),
+             lambda z=logits, t=temperature: [np.exp(z / t)]),
             ("that divides the probabilities, not the logits, by the temperature.",
-             lambda: [_softmax(logits) / temperature]),
+             lambda z=logits, t=temperature: [_softmax(z) / t]),
         ], hint="p_i = exp(z_i / T) / sum_j exp(z_j / T).")
     large = np.array([1000.0, 999.0, 0.0])
     with np.errstate(all="ignore"):

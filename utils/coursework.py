@@ -25,13 +25,15 @@ student version is built in memory before the first file is written.
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from utils.course import NOTEBOOK_DIR, notebooks
+from utils.course import NOTEBOOK_DIR, SETUP_MARKER, notebooks
 
 #: The one folder inside ``notebooks/`` where student versions may be written (git-ignored, not collected).
 STUDENT_DIR = NOTEBOOK_DIR / "student"
@@ -125,6 +127,47 @@ def student_version(path: Path) -> nbformat.NotebookNode:
             cell.outputs = []
             cell.execution_count = None
     return nb
+
+
+@dataclass(frozen=True)
+class GradedSolution:
+    """A reference solution in a notebook and the ``utils.checks`` calls that grade it."""
+
+    notebook: str
+    cell: int
+    functions: dict[str, str]   # function name -> its source (``def`` to its end)
+    checks: list[str]           # the check calls of the cell, e.g. "check_lstm_step(lstm_step)"
+    imports: list[str]          # the import statements of the notebook up to this cell (setup cell excluded)
+
+
+def graded_solutions(path: Path) -> list[GradedSolution]:
+    """The code cells of a notebook that hold a reference solution and call a ``check_...`` function.
+
+    The tests run each solution, taken from the notebook itself, through its check, so the
+    notebook and the checks cannot drift apart.
+    """
+    nb = nbformat.read(path, as_version=4)
+    found: list[GradedSolution] = []
+    imports: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell.source.startswith(SETUP_MARKER):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics: no imports to take from this cell
+            continue
+        imports += [ast.get_source_segment(cell.source, node) or "" for node in tree.body
+                    if isinstance(node, ast.Import | ast.ImportFrom)]
+        if not _solution_regions(cell.source.split("\n"), f"{path.name}, cell {index}"):
+            continue
+        functions = {node.name: ast.get_source_segment(cell.source, node) or "" for node in tree.body
+                     if isinstance(node, ast.FunctionDef)}
+        checks = [ast.get_source_segment(cell.source, node) or "" for node in tree.body
+                  if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                  and isinstance(node.value.func, ast.Name) and node.value.func.id.startswith("check_")]
+        if checks:
+            found.append(GradedSolution(path.name, index, functions, checks, list(imports)))
+    return found
 
 
 def check_out_dir(out_dir: Path) -> Path:

@@ -249,7 +249,8 @@ class KneserNeyCharModel:
 # --------------------------------------------------------------------------- word tokens
 
 _CLITIC = re.compile(r"(?<=[a-z0-9])(n't|'s|'re|'ve|'ll|'d|'m)\b")
-_GLOVE_TOKEN = re.compile(r"(?:[a-z]\.){2,}|n't|'(?:s|re|ve|ll|d|m)\b|\d+(?:[.,]\d+)+|\w+(?:[-'/]\w+)*|\.\.\.|--|[^\w\s]")
+_GLOVE_TOKEN = re.compile(r"(?:[a-z]\.){2,}|n't|'(?:s|re|ve|ll|d|m)\b|\d+(?:[.,]\d+)+|\w+(?:[-'/]\w+)*"
+                          r"|\.\.\.|--|[^\w\s]")
 
 
 def glove_tokens(text: str) -> list[str]:
