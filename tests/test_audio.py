@@ -1,4 +1,4 @@
-"""utils.audio: framing, spectra, the mel filterbank, MFCCs, keypad tones, digit strings and CTC decoding."""
+"""utils.audio: framing, spectra, the mel filterbank, MFCCs, normalisation, warping, digit strings and CTC decoding."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ import pytest
 import scipy.fft
 
 from utils.audio import (
-    DTMF_COLUMNS,
-    DTMF_ROWS,
     connected_digits,
     ctc_greedy_decode,
     dct_matrix,
-    dtmf,
     frame_signal,
     hz_to_mel,
     mel_filterbank,
     mel_to_hz,
     mfcc,
+    normalise_utterance,
     power_spectrogram,
+    warp_frequencies,
 )
 
 
@@ -50,19 +49,6 @@ def test_power_spectrum_peaks_at_the_tone() -> None:
         power_spectrogram(tone, rate, frame_ms=100, n_fft=512)
 
 
-def test_keypad_tones_sound_their_two_frequencies() -> None:
-    rate = 8000
-    signal = dtmf("5", sample_rate=rate, tone_ms=200, gap_ms=0)
-    assert len(signal) == 1600
-    spectrum = np.abs(np.fft.rfft(signal))
-    freqs = np.fft.rfftfreq(len(signal), 1 / rate)
-    top_two = sorted(freqs[np.argsort(spectrum)[-2:]])
-    assert np.allclose(top_two, [DTMF_ROWS[1], DTMF_COLUMNS[1]], atol=5)
-    assert len(dtmf("12", rate, 100, 50)) == int(rate * 0.05) * 3 + int(rate * 0.1) * 2
-    with pytest.raises(ValueError, match="keys"):
-        dtmf("12a")
-
-
 def test_mel_filterbank_shape_and_triangles() -> None:
     bank = mel_filterbank(26, 512, 8000)
     assert bank.shape == (26, 257) and bank.min() == 0.0
@@ -81,7 +67,8 @@ def test_dct_matrix_is_scipys_orthonormal_dct() -> None:
 
 
 def test_mfcc_loudness_moves_only_the_first_coefficient() -> None:
-    tones = dtmf("159", 8000)
+    t = np.arange(4000) / 8000
+    tones = np.sin(2 * np.pi * 697 * t) + np.sin(2 * np.pi * 1336 * t)
     signal = tones + 0.01 * np.random.default_rng(0).normal(size=len(tones))   # some energy in every band
     quiet, loud = mfcc(signal, 8000), mfcc(4 * signal, 8000)
     assert quiet.shape == (len(frame_signal(signal, 200, 80)), 13)
@@ -120,3 +107,33 @@ def test_ctc_greedy_decode_merges_repeats_then_drops_blanks() -> None:
         ctc_greedy_decode(probs, [10], 4)
     with pytest.raises(ValueError, match="one length"):
         ctc_greedy_decode(probs, [11], blank)
+
+
+def test_normalise_utterance_removes_a_fixed_channel() -> None:
+    features = np.random.default_rng(0).normal(size=(50, 13)) * 3 + 7
+    centred, scaled = normalise_utterance(features), normalise_utterance(features, variance=True)
+    assert centred.dtype == scaled.dtype == np.float32
+    assert np.allclose(centred.mean(axis=0), 0, atol=1e-5) and np.allclose(centred.std(axis=0), features.std(axis=0))
+    assert np.allclose(scaled.std(axis=0), 1, atol=1e-4)
+    channel = np.linspace(-2, 2, 13)                           # a fixed filter adds a constant to each coefficient
+    assert np.allclose(normalise_utterance(features + channel), centred, atol=1e-5)
+    assert np.isfinite(normalise_utterance(np.ones((3, 13)), variance=True)).all()   # no division by 0
+    for bad in (np.zeros(13), np.zeros((0, 13))):
+        with pytest.raises(ValueError, match="frames, coefficients"):
+            normalise_utterance(bad)
+
+
+def test_warp_frequencies_scales_below_the_boundary_and_keeps_the_range() -> None:
+    hz = np.linspace(0, 4000, 81)
+    for alpha in (0.9, 1.0, 1.1):
+        warped = warp_frequencies(hz, alpha, 4000)
+        assert warped[0] == 0 and np.isclose(warped[-1], 4000) and np.all(np.diff(warped) > 0)
+        low = hz < 0.85 * 4000 * min(alpha, 1) / alpha
+        assert np.allclose(warped[low], alpha * hz[low])
+    with pytest.raises(ValueError, match="alpha"):
+        warp_frequencies(hz, 3.0, 4000)
+    raised = mel_filterbank(26, 512, 8000, warp=1.1)
+    assert raised.shape == (26, 257) and (raised.argmax(axis=1) >= mel_filterbank(26, 512, 8000).argmax(axis=1)).all()
+    signal = np.random.default_rng(1).normal(size=4000)
+    assert not np.allclose(mfcc(signal, 8000, warp=1.1), mfcc(signal, 8000))
+    assert np.allclose(mfcc(signal, 8000, warp=1.0), mfcc(signal, 8000))

@@ -15,6 +15,7 @@ import io
 import socket
 import tarfile
 import threading
+import wave
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -477,7 +478,7 @@ def test_load_glove_offline_and_uncached_says_what_to_do(served: tuple[Path, str
 def test_checkpoint_path_checks_presence_and_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "repo"
     (root / "datasets").mkdir(parents=True)
-    monkeypatch.setattr(data, "CATALOGUE_PATH", root / "datasets" / "catalogue.json")
+    monkeypatch.setattr(data, "REPO_ROOT", root)
     blob = b"weights"
     catalogue = {"checkpoints": {"m": {"path": "checkpoints/m.npz", "sha256": sha(blob),
                                        "command": "python -m utils.charlm train", "train_seconds": 1800}}}
@@ -565,3 +566,98 @@ def test_links_in_zip_are_refused(tmp_path: Path) -> None:
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(data.DataError, match="symbolic link"):
         data.read_members(archive, ["pkg/data/*.csv"])
+
+
+# ----------------------------------------------------------------------------- recordings (vendored)
+
+def _wav(samples: np.ndarray, rate: int = 8000, channels: int = 1, width: int = 2) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as handle:
+        handle.setnchannels(channels)
+        handle.setsampwidth(width)
+        handle.setframerate(rate)
+        handle.writeframes(np.repeat(samples.astype("<i2"), channels).tobytes() if width == 2
+                           else samples.astype(np.uint8).tobytes())
+    return buffer.getvalue()
+
+
+def _fsdd_catalogue(root: Path, members: dict[str, bytes]) -> dict:
+    (root / "datasets" / "fsdd").mkdir(parents=True, exist_ok=True)
+    zipped = make_wheel(root / "datasets" / "fsdd" / "rec.zip", members)
+    names = sorted(members)
+    return {
+        "artifacts": {"rec": {"kind": "vendored", "path": "datasets/fsdd/rec.zip", "sha256": sha(zipped),
+                              "bytes": len(zipped), "licence": "CC BY-SA 4.0"}},
+        "datasets": {"fsdd_recordings": {"artifact": "rec", "members": ["recordings/*.wav"], "files": len(names),
+                                         "sha256": sha(b"".join(members[n] for n in names))}},
+    }
+
+
+FSDD_MEMBERS = {f"recordings/{d}_{s}_{r}.wav": _wav(np.full(40 + d, 1000 * (r + 1)))
+                for d in (3, 7) for s in ("ann", "bob", "cy") for r in range(12)}
+
+
+@pytest.fixture()
+def fsdd_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    monkeypatch.setattr(data, "REPO_ROOT", root)
+    return root
+
+
+def test_load_fsdd_reads_waveforms_and_names(fsdd_root: Path) -> None:
+    rec = data.load_fsdd(_fsdd_catalogue(fsdd_root, FSDD_MEMBERS))
+    assert len(rec) == 72 and rec.sample_rate == 8000
+    first = int(np.flatnonzero((rec.digits == 7) & (rec.speakers == "bob") & (rec.repetitions == 2))[0])
+    assert rec.waveforms[first].dtype == np.float32 and len(rec.waveforms[first]) == 47
+    np.testing.assert_allclose(rec.waveforms[first], 3000 / 32768)
+    test = rec.subset(rec.speakers == "cy")
+    assert len(test) == 24 and set(test.speakers) == {"cy"} and len(test.waveforms) == 24
+    with pytest.raises(ValueError, match="boolean"):
+        rec.subset(np.arange(len(rec)))
+
+
+def test_fsdd_splits(fsdd_root: Path) -> None:
+    rec = data.load_fsdd(_fsdd_catalogue(fsdd_root, FSDD_MEMBERS))
+    official = data.fsdd_split(rec)
+    assert set(rec.repetitions[official == "test"]) == set(range(5))
+    assert set(rec.repetitions[official == "val"]) == set(range(5, 10))
+    assert set(rec.repetitions[official == "train"]) == {10, 11}
+    heldout = data.fsdd_split(rec, "speakers", test_speaker="ann", val_speaker="cy")
+    assert set(rec.speakers[heldout == "test"]) == {"ann"} and set(rec.speakers[heldout == "val"]) == {"cy"}
+    assert set(rec.speakers[heldout == "train"]) == {"bob"}
+    for bad in ({"test_speaker": "ann", "val_speaker": "ann"}, {"test_speaker": "zoe", "val_speaker": "ann"}, {}):
+        with pytest.raises(ValueError, match="two different speakers"):
+            data.fsdd_split(rec, "speakers", **bad)
+    with pytest.raises(ValueError, match="scheme"):
+        data.fsdd_split(rec, "random")
+    with pytest.raises(ValueError, match="holds out repetitions"):
+        data.fsdd_split(rec, test_speaker="ann")
+
+
+def test_vendored_archive_missing_or_damaged(fsdd_root: Path) -> None:
+    catalogue = _fsdd_catalogue(fsdd_root, FSDD_MEMBERS)
+    archive = fsdd_root / "datasets" / "fsdd" / "rec.zip"
+    archive.write_bytes(archive.read_bytes()[:-10])
+    with pytest.raises(data.ChecksumError, match="damaged or was replaced.*git checkout -- datasets/fsdd/rec.zip"):
+        data.load_fsdd(catalogue)
+    archive.unlink()
+    with pytest.raises(data.DataUnavailableError, match="datasets/fsdd/rec.zip is missing.*git checkout"):
+        data.load_fsdd(catalogue)
+
+
+@pytest.mark.parametrize(("blob", "message"), [
+    (b"RIFF not a wave file at all", "not a readable WAV"),
+    (_wav(np.zeros(10), channels=2), "2 channel"),
+    (_wav(np.zeros(10), width=1), "8 bits"),
+    (_wav(np.zeros(10), rate=16000), "16000 Hz"),
+])
+def test_unreadable_recordings_are_named(fsdd_root: Path, blob: bytes, message: str) -> None:
+    members = {**FSDD_MEMBERS, "recordings/3_ann_0.wav": blob}
+    with pytest.raises(data.DataError, match=f"recordings/3_ann_0.wav.*{message}|{message}"):
+        data.load_fsdd(_fsdd_catalogue(fsdd_root, members))
+
+
+def test_misnamed_recording_is_named(fsdd_root: Path) -> None:
+    members = {**FSDD_MEMBERS, "recordings/three_ann_0.wav": _wav(np.zeros(10))}
+    with pytest.raises(data.DataError, match="three_ann_0.wav"):
+        data.load_fsdd({**_fsdd_catalogue(fsdd_root, members)})

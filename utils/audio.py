@@ -8,9 +8,11 @@ The speech notebook computes features step by step with these functions:
    (:func:`hz_to_mel`), as the ear resolves pitch;
 4. :func:`mfcc` takes the log of the band energies and decorrelates them with a DCT.
 
-:func:`dtmf` synthesises the tones a telephone keypad makes, a signal that needs no
-recording. :func:`connected_digits` joins recorded digits into strings for CTC, and
-:func:`ctc_greedy_decode` turns per-frame CTC outputs into label sequences.
+:func:`normalise_utterance` normalises an utterance's features (cepstral mean and variance
+normalisation) and :func:`warp_frequencies` perturbs the filterbank as another speaker's
+vocal tract would (data augmentation). :func:`connected_digits` joins recorded digits into
+strings for CTC, and :func:`ctc_greedy_decode` turns per-frame CTC outputs into label
+sequences. Used by notebooks 08 and 09.
 """
 
 from __future__ import annotations
@@ -18,12 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
-#: Keypad tones (Hz): each key sounds one low (row) and one high (column) frequency together.
-DTMF_ROWS = (697.0, 770.0, 852.0, 941.0)
-DTMF_COLUMNS = (1209.0, 1336.0, 1477.0)
-DTMF_KEYS = {"1": (0, 0), "2": (0, 1), "3": (0, 2), "4": (1, 0), "5": (1, 1), "6": (1, 2),
-             "7": (2, 0), "8": (2, 1), "9": (2, 2), "*": (3, 0), "0": (3, 1), "#": (3, 2)}
 
 
 def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
@@ -34,29 +30,6 @@ def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
 def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     """The inverse of :func:`hz_to_mel`."""
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
-
-
-def dtmf(keys: str, sample_rate: int = 8000, tone_ms: float = 120.0, gap_ms: float = 60.0) -> np.ndarray:
-    """Synthesise the keypad tones of ``keys`` (digits, ``*``, ``#``), with silence between them.
-
-    Raises
-    ------
-    ValueError
-        If a key is not on the keypad or the durations are not positive.
-    """
-    unknown = sorted(set(keys) - set(DTMF_KEYS))
-    if unknown or not keys:
-        raise ValueError(f"keys must be a non-empty string of 0-9, * and #; got {keys!r}")
-    if tone_ms <= 0 or gap_ms < 0:
-        raise ValueError(f"tone_ms must be positive and gap_ms non-negative, got {tone_ms}, {gap_ms}")
-    t = np.arange(int(sample_rate * tone_ms / 1000)) / sample_rate
-    gap = np.zeros(int(sample_rate * gap_ms / 1000))
-    pieces = []
-    for key in keys:
-        row, column = DTMF_KEYS[key]
-        pieces += [0.5 * np.sin(2 * np.pi * DTMF_ROWS[row] * t) + 0.5 * np.sin(2 * np.pi * DTMF_COLUMNS[column] * t),
-                   gap]
-    return np.concatenate([gap, *pieces])
 
 
 def frame_signal(signal: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:
@@ -102,12 +75,33 @@ def power_spectrogram(signal: np.ndarray, sample_rate: int, frame_ms: float = 25
     return np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2 / n_fft
 
 
+def warp_frequencies(hz: np.ndarray, alpha: float, fmax: float) -> np.ndarray:
+    """Vocal tract length perturbation (Jaitly and Hinton, 2013): scale frequencies by ``alpha``.
+
+    Frequencies below a boundary are multiplied by ``alpha``; above it, a straight line takes
+    them to ``fmax``, so the warped range still ends at ``fmax``. A shorter vocal tract moves
+    every resonance (formant) up by about the same factor, so this mimics another speaker.
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not between 0.5 and 2.
+    """
+    if not 0.5 <= alpha <= 2.0:
+        raise ValueError(f"alpha must be between 0.5 and 2 (a warp of at most a factor 2), got {alpha}")
+    hz = np.asarray(hz, dtype=float)
+    boundary = 0.85 * fmax * min(alpha, 1.0) / alpha
+    upper = fmax - (fmax - alpha * boundary) * (fmax - hz) / (fmax - boundary)
+    return np.where(hz <= boundary, alpha * hz, upper)
+
+
 def mel_filterbank(n_mels: int, n_fft: int, sample_rate: int, fmin: float = 0.0,
-                   fmax: float | None = None) -> np.ndarray:
+                   fmax: float | None = None, warp: float = 1.0) -> np.ndarray:
     """Triangular filters equally spaced on the mel scale: shape ``(n_mels, n_fft // 2 + 1)``.
 
     Filter ``m`` rises from the centre of filter ``m - 1`` to its own centre and falls to the
-    centre of filter ``m + 1``; each peaks at 1.
+    centre of filter ``m + 1``; each peaks at 1. With ``warp`` other than 1, the filters' edges
+    move by :func:`warp_frequencies` (data augmentation).
 
     Raises
     ------
@@ -118,6 +112,8 @@ def mel_filterbank(n_mels: int, n_fft: int, sample_rate: int, fmin: float = 0.0,
     if n_mels <= 0 or not 0 <= fmin < fmax <= sample_rate / 2:
         raise ValueError(f"need n_mels > 0 and 0 <= fmin < fmax <= {sample_rate / 2}; got {n_mels}, {fmin}, {fmax}")
     edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    if warp != 1.0:
+        edges = warp_frequencies(edges, warp, fmax)
     bins = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bins[None, :] - lower) / (centre - lower)
@@ -134,12 +130,13 @@ def dct_matrix(n_out: int, n_in: int) -> np.ndarray:
 
 
 def mfcc(signal: np.ndarray, sample_rate: int, n_mfcc: int = 13, n_mels: int = 26, n_fft: int = 512,
-         frame_ms: float = 25.0, hop_ms: float = 10.0) -> np.ndarray:
+         frame_ms: float = 25.0, hop_ms: float = 10.0, warp: float = 1.0) -> np.ndarray:
     """Mel-frequency cepstral coefficients of every frame: shape ``(frames, n_mfcc)``.
 
     ``log(mel band energies + 1e-10) @ DCT``: the log compresses loudness as hearing does,
     and the DCT turns the smooth, correlated band energies into a few nearly uncorrelated
-    numbers, the first of which is the frame's overall (log) energy.
+    numbers, the first of which is the frame's overall (log) energy. ``warp`` perturbs the
+    filterbank (:func:`warp_frequencies`).
 
     Raises
     ------
@@ -149,8 +146,29 @@ def mfcc(signal: np.ndarray, sample_rate: int, n_mfcc: int = 13, n_mels: int = 2
     if not 0 < n_mfcc <= n_mels:
         raise ValueError(f"need 0 < n_mfcc <= n_mels, got n_mfcc={n_mfcc}, n_mels={n_mels}")
     power = power_spectrogram(signal, sample_rate, frame_ms, hop_ms, n_fft)
-    log_mel = np.log(power @ mel_filterbank(n_mels, n_fft, sample_rate).T + 1e-10)
+    log_mel = np.log(power @ mel_filterbank(n_mels, n_fft, sample_rate, warp=warp).T + 1e-10)
     return log_mel @ dct_matrix(n_mfcc, n_mels).T
+
+
+def normalise_utterance(features: np.ndarray, variance: bool = False) -> np.ndarray:
+    """Cepstral mean normalisation: subtract each coefficient's mean over the utterance.
+
+    A fixed filter on the way to the microphone (the room, the channel, a voice's overall
+    timbre) multiplies the spectrum, so it adds a constant to every log band energy and to
+    every cepstral coefficient; subtracting each coefficient's mean over the utterance
+    removes it. With ``variance=True``, each coefficient is also divided by its deviation over
+    the utterance (mean and variance normalisation).
+
+    Raises
+    ------
+    ValueError
+        If ``features`` is not ``(frames, coefficients)`` with at least one frame.
+    """
+    features = np.asarray(features, dtype=float)
+    if features.ndim != 2 or len(features) == 0:
+        raise ValueError(f"features must be (frames, coefficients) with at least one frame, got {features.shape}")
+    centred = features - features.mean(axis=0)
+    return (centred / (features.std(axis=0) + 1e-8) if variance else centred).astype(np.float32)
 
 
 def connected_digits(sequences: Sequence[np.ndarray], labels: np.ndarray, n_strings: int, min_digits: int = 3,

