@@ -206,17 +206,21 @@ def fetch_artifact(name: str, catalogue: dict[str, Any] | None = None) -> Path:
     return Path(path)
 
 
+def _checked_repo_file(relative: str, sha256: str, what: str, restore: str, changed: str) -> Path:
+    """A file committed to the repository, after checking that it is there and has the catalogue's sha256."""
+    path = REPO_ROOT / relative
+    if not path.is_file():
+        raise DataUnavailableError(f"{what}{relative} is missing; {restore}")
+    digest = sha256_file(path)
+    if digest != sha256:
+        raise ChecksumError(f"{what}{relative} has sha256 {digest}, not the catalogue's {sha256}: {changed}; {restore}")
+    return path
+
+
 def _vendored_file(art: dict[str, Any]) -> Path:
     """A file committed to the repository (no package ships it), checked against its sha256."""
-    path = REPO_ROOT / art["path"]
-    restore = f"restore it with `git checkout -- {art['path']}` in the course folder"
-    if not path.is_file():
-        raise DataUnavailableError(f"{art['path']} is missing from the course folder; {restore}")
-    digest = sha256_file(path)
-    if digest != art["sha256"]:
-        raise ChecksumError(f"{art['path']} has sha256 {digest}, not the catalogue's {art['sha256']}: the file is "
-                            f"damaged or was replaced; {restore}")
-    return path
+    return _checked_repo_file(art["path"], art["sha256"], "", f"restore it with `git checkout -- {art['path']}` in "
+                              "the course folder", "the file is damaged or was replaced")
 
 
 def _installed_package_dir(package: str) -> Path:
@@ -819,14 +823,8 @@ def checkpoint_path(name: str, catalogue: dict[str, Any] | None = None) -> Path:
     """
     catalogue = load_catalogue() if catalogue is None else catalogue
     entry = _entry(catalogue, "checkpoints", name)
-    path = REPO_ROOT / entry["path"]
     restore = (f"restore it with `git checkout -- {entry['path']}`, or train it again with "
                f"`{entry['command']}` (about {round(entry['train_seconds'] / 60)} minutes on 2 cores) "
                "and update the catalogue")
-    if not path.is_file():
-        raise DataUnavailableError(f"the checkpoint {entry['path']} is missing; {restore}")
-    digest = sha256_file(path)
-    if digest != entry["sha256"]:
-        raise ChecksumError(f"the checkpoint {entry['path']} has sha256 {digest}, not the catalogue's "
-                            f"{entry['sha256']}: it is damaged or was retrained; {restore}")
-    return path
+    return _checked_repo_file(entry["path"], entry["sha256"], "the checkpoint ", restore,
+                              "it is damaged or was retrained")
