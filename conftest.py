@@ -65,7 +65,7 @@ def _over_budget(budgets: dict[str, int | None], slack: float = 1.0) -> list[str
     return sorted(p for p, b in budgets.items() if b is not None and _seconds[p] > slack * b)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not _seconds:
         return
     budgets = _budgets(Path(config.rootpath))

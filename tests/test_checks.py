@@ -751,10 +751,10 @@ def test_the_notebooks_reference_solution_passes_its_check(path, graded, capsys)
 
     namespace["simple_rnn_state_jacobians"] = simple_rnn_state_jacobians
     for statement in graded.imports:
-        exec(statement, namespace)  # noqa: S102 - the course's own notebook code
+        exec(statement, namespace)  # the course's own notebook code
     for source in graded.functions.values():
-        exec(source, namespace)  # noqa: S102
+        exec(source, namespace)
     for call in graded.checks:
-        exec(call, namespace)  # noqa: S102
+        exec(call, namespace)
         out = capsys.readouterr().out.strip().splitlines()
         assert out and ": passed (" in out[-1], f"{path.name}: {call} printed {out[-1:] or 'nothing'}"

@@ -48,6 +48,17 @@ def test_setup_cell_comes_first(nb: nbformat.NotebookNode) -> None:
     assert _code(nb)[0].source.startswith(course.SETUP_MARKER)
 
 
+MAX_CELL_LINES = 40
+
+
+def test_code_cells_are_short(nb: nbformat.NotebookNode) -> None:
+    # CONTRIBUTING.md: short cells, each one step of the argument (the generated setup cell aside).
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and not cell.source.startswith(course.SETUP_MARKER):
+            lines = len(cell.source.strip().split("\n"))
+            assert lines <= MAX_CELL_LINES, f"cell {index} has {lines} lines: split it (at most {MAX_CELL_LINES})"
+
+
 def test_sections(nb: nbformat.NotebookNode) -> None:
     text = _markdown(nb)
     for heading in ("## Exercises", "## Summary"):

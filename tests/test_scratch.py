@@ -233,7 +233,7 @@ def test_state_jacobians_match_finite_differences(with_h0: bool) -> None:
         for b in range(2):
             start = hs[b:b + 1, t].copy()
             for j in range(N):
-                def last_state_unit(j=j, b=b, t=t, start=start) -> float:  # noqa: ANN202
+                def last_state_unit(j=j, b=b, t=t, start=start) -> float:
                     return float(simple_rnn_forward(x[b:b + 1, t + 1:], weights, start)[1][0, j])
                 row = numerical_gradient(last_state_unit, start)[0]
                 assert relative_error(row, jac[b, t, j]) <= 1e-6

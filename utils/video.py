@@ -71,6 +71,7 @@ class ClipSet:
 
     @property
     def class_names(self) -> tuple[str, ...]:
+        """The action names, indexed by label."""
         return CLASSES
 
     def __len__(self) -> int:
