@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.patches import FancyBboxPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.patches import FancyBboxPatch
 
-from utils import plotting  # noqa: E402
+from utils import plotting
 
 
 @pytest.mark.parametrize("steps", [1, 4])
@@ -73,10 +73,24 @@ def test_plot_confusion_writes_every_nonzero_count() -> None:
 
 
 def test_animate_clips_gives_one_frame_per_time_step() -> None:
+    import io
+
+    from PIL import Image
+
     clips = np.zeros((2, 3, 8, 8), dtype=np.uint8)
     clips[:, 1] = 255
-    html = plotting.animate_clips(clips, ["one", "two"])
-    assert html.count("frames[") >= 3 and "<script" in html
+    png = plotting.animate_clips(clips, ["one", "two"], interval_ms=120)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"acTL" in png          # an animated PNG
+    image = Image.open(io.BytesIO(png))
+    assert image.n_frames == 3 and image.info.get("loop") == 0
+    shades = []
+    for t in range(3):
+        image.seek(t)
+        shades.append(np.asarray(image.convert("L")).mean())
+        assert image.info["duration"] == 120
+    assert shades[1] > shades[0] and np.isclose(shades[0], shades[2])   # the white frame is frame 2
+    with pytest.raises(ValueError, match="one title each"):
+        plotting.animate_clips(clips[:, :0], ["one", "two"])
     with pytest.raises(ValueError, match="one title each"):
         plotting.animate_clips(clips, ["one"])
     with pytest.raises(ValueError, match="shape"):

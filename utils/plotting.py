@@ -242,22 +242,26 @@ def plot_confusion(counts: np.ndarray, class_names: Sequence[str], ax: Axes | No
     return ax
 
 
-def animate_clips(clips: np.ndarray, titles: Sequence[str], interval_ms: int = 150, panel_inches: float = 1.3) -> str:
-    """Return an HTML animation (with play controls) of clips shown side by side, frame by frame.
+def animate_clips(clips: np.ndarray, titles: Sequence[str], interval_ms: int = 150,
+                  panel_inches: float = 1.3) -> bytes:
+    """Return an animated PNG (APNG, looping) of clips shown side by side, frame by frame.
 
     ``clips`` has shape ``(n, frames, height, width)`` (grey, shown with a fixed 0-255 scale
-    for ``uint8``); display the result with ``IPython.display.HTML``. It plays in Jupyter and
-    Colab; static renderers (GitHub) show nothing, so show image strips as well.
+    for ``uint8``); display the result with ``IPython.display.Image(data=..., format="png")``.
+    An animated PNG is a plain image: it plays in Jupyter, Colab and on GitHub's renderer, needs
+    no JavaScript and no trusted notebook, and a viewer that cannot animate shows its first frame.
 
     Raises
     ------
     ValueError
-        If ``clips`` is not 4-D or ``titles`` does not have one title per clip.
+        If ``clips`` is not 4-D, has no frame, or ``titles`` does not have one title per clip.
     """
-    from matplotlib.animation import FuncAnimation
+    import io
+
+    from PIL import Image
 
     clips = np.asarray(clips)
-    if clips.ndim != 4 or len(titles) != len(clips):
+    if clips.ndim != 4 or len(titles) != len(clips) or clips.shape[1] == 0:
         raise ValueError(f"clips must have shape (n, frames, height, width) with one title each; got shape "
                          f"{clips.shape} and {len(titles)} titles")
     top = 255 if clips.dtype == np.uint8 else float(clips.max())
@@ -268,16 +272,17 @@ def animate_clips(clips: np.ndarray, titles: Sequence[str], interval_ms: int = 1
         images.append(ax.imshow(clip[0], cmap="gray", vmin=0, vmax=top, interpolation="nearest"))
         ax.set_title(title, fontsize=8)
         ax.axis("off")
-
-    def show(frame: int) -> list:
+    frames = []
+    for t in range(clips.shape[1]):
         for image, clip in zip(images, clips, strict=True):
-            image.set_data(clip[frame])
-        return images
-
-    animation = FuncAnimation(fig, show, frames=clips.shape[1], interval=interval_ms, blit=True)
-    html = animation.to_jshtml(default_mode="loop")
+            image.set_data(clip[t])
+        fig.canvas.draw()
+        frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()))
     plt.close(fig)
-    return html
+    out = io.BytesIO()
+    frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], duration=interval_ms, loop=0,
+                   optimize=True)
+    return out.getvalue()
 
 
 def plot_clip_strips(clips: np.ndarray, row_labels: Sequence[str], every: int = 2,
