@@ -29,9 +29,11 @@ class EpochTimer(keras.callbacks.Callback):
         self._start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        """Start the clock (Keras calls this)."""
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Record the epoch's seconds (Keras calls this)."""
         self.seconds.append(time.perf_counter() - self._start)
 
     def typical(self) -> float:
@@ -59,8 +61,9 @@ def length_batches(sequences: Sequence[np.ndarray], labels: np.ndarray, batch_si
     training); without it, in order of length, and ``order`` gives the sequence behind each
     row of the concatenated predictions: ``p[order] = model.predict(dataset)`` puts them back
     in the sequences' own order. ``transform(sequence, rng)``, if given, changes each training
-    sequence afresh every epoch (data augmentation): it must keep the sequence's length, and may
-change its feature size (for example, from power spectra to MFCCs).
+    sequence afresh every epoch (data augmentation): it may change the sequence's length (each
+    batch is padded to its longest transformed sequence; batches still group sequences by their
+    original length) and its feature size (for example, from power spectra to MFCCs).
 
     Sequences are integer token ids (shape ``(steps,)``; 0 is padding) or float frames
     (shape ``(steps, features)``; an all-zero frame is padding). Labels keep their dtype.
