@@ -7,15 +7,17 @@ import pytest
 import scipy.fft
 
 from utils.audio import (
-    connected_digits,
     ctc_greedy_decode,
     dct_matrix,
+    energy_segments,
     frame_signal,
     hz_to_mel,
+    join_recordings,
     mel_filterbank,
     mel_to_hz,
     mfcc,
     normalise_utterance,
+    plan_strings,
     power_spectrogram,
     warp_frequencies,
 )
@@ -79,20 +81,59 @@ def test_mfcc_loudness_moves_only_the_first_coefficient() -> None:
         mfcc(signal, 8000, n_mfcc=30)
 
 
-def test_connected_digits_join_recordings_from_the_given_set() -> None:
-    sequences = [np.full((k + 2, 13), k, dtype=np.float32) for k in range(10)]
-    labels = np.arange(10)
-    feats, targets = connected_digits(sequences, labels, n_strings=50, min_digits=3, max_digits=7, seed=1)
-    assert len(feats) == len(targets) == 50
-    for f, t in zip(feats, targets, strict=True):
-        assert 3 <= len(t) <= 7 and len(f) == sum(k + 2 for k in t)
-        assert np.array_equal(np.unique(f[:, 0]), np.unique(t))     # the frames are those of the named digits
-    again = connected_digits(sequences, labels, 50, seed=1)[1]
-    assert all(np.array_equal(a, b) for a, b in zip(targets, again, strict=True))
-    with pytest.raises(ValueError, match="as many labels"):
-        connected_digits(sequences, labels[:3], 5)
+def test_plan_strings_uses_every_recording_once_per_pass() -> None:
+    for n, passes in [(3, 1), (11, 2), (300, 3)]:
+        strings = plan_strings(n, passes, min_digits=3, max_digits=7, seed=1)
+        assert all(3 <= len(s) <= 7 and len(set(s.tolist())) == len(s) for s in strings)
+        assert np.array_equal(np.bincount(np.concatenate(strings), minlength=n), np.full(n, passes))
+    again = plan_strings(300, 3, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip(plan_strings(300, 3, seed=1), again, strict=True))
     with pytest.raises(ValueError, match="min_digits"):
-        connected_digits(sequences, labels, 5, min_digits=4, max_digits=3)
+        plan_strings(2, 1)
+    with pytest.raises(ValueError, match="min_digits"):
+        plan_strings(10, 1, min_digits=4, max_digits=3)
+
+
+def test_join_recordings_puts_quiet_pauses_between_the_words() -> None:
+    rng = np.random.default_rng(0)
+    words = [np.sin(np.arange(n) / 3).astype(np.float32) for n in (800, 1200, 600)]
+    signal, bounds = join_recordings(words, 8000, rng, pause_s=(0.1, 0.2), snr_db=(30, 30))
+    assert signal.dtype == np.float32 and bounds.shape == (3, 2) and bounds[-1, 1] == len(signal)
+    assert np.array_equal(bounds[:, 1] - bounds[:, 0], [800, 1200, 600])
+    gaps = bounds[1:, 0] - bounds[:-1, 1]
+    assert ((gaps >= 800) & (gaps <= 1600)).all()
+    speech = np.concatenate([signal[a:b] for a, b in bounds])
+    clean = np.concatenate(words)
+    snr = 10 * np.log10(np.mean(clean ** 2) / np.mean((speech - clean) ** 2))
+    assert abs(snr - 30) < 0.5
+    pause = signal[bounds[0, 1]:bounds[1, 0]]
+    assert 0 < np.abs(pause).max() < 0.2, "pauses hold a little noise"
+    with pytest.raises(ValueError, match="at least one waveform"):
+        join_recordings([], 8000, rng)
+    with pytest.raises(ValueError, match="not empty"):
+        join_recordings([np.zeros(0)], 8000, rng)
+
+
+def _burst(n: int) -> np.ndarray:
+    return np.sin(np.arange(n) / 2).astype(np.float32)
+
+
+def test_energy_segments_finds_words_between_pauses() -> None:
+    rng = np.random.default_rng(1)
+    # a word with a 40 ms closure inside it, then a 150 ms pause, then a second word
+    word = np.concatenate([_burst(1600), np.zeros(320, np.float32), _burst(1200)])
+    signal, bounds = join_recordings([word, _burst(2000)], 8000, rng, pause_s=(0.15, 0.15), snr_db=(30, 30))
+    found = energy_segments(signal, 8000, threshold_db=10, min_gap_s=0.08)
+    assert found.shape == (2, 2)
+    assert np.all(np.abs(found - bounds) <= 200 + 80), "each word's edges within a frame and a hop"
+    split = energy_segments(signal, 8000, threshold_db=10, min_gap_s=0.02)
+    assert len(split) == 3, "a shorter minimum gap cuts the first word at its closure"
+    assert len(energy_segments(signal, 8000, 10, 0.08, min_word_s=0.3)) == 1, "short words dropped"
+    # a word 25 dB quieter than its neighbour, both well above the noise: both found
+    mixed, _ = join_recordings([_burst(2000), 0.056 * _burst(2000)], 8000, rng, pause_s=(0.15, 0.15), snr_db=(45, 45))
+    assert len(energy_segments(mixed, 8000, 10, 0.08)) == 2, "a quiet word is still found above the noise floor"
+    with pytest.raises(ValueError, match="threshold_db"):
+        energy_segments(signal, 8000, threshold_db=0, min_gap_s=0.1)
 
 
 def test_ctc_greedy_decode_merges_repeats_then_drops_blanks() -> None:

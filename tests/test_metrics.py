@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from utils.metrics import confusion_matrix, edit_distance, error_rate, per_class_accuracy
+from utils.metrics import confusion_matrix, edit_distance, error_rate, per_class_accuracy, word_errors
 from utils.training import EpochTimer
 
 
@@ -98,3 +98,20 @@ def test_metrics_is_numpy_only_and_still_offers_the_timer() -> None:
     code = ("import sys, utils.metrics; assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules; "
             "from utils.metrics import EpochTimer; from utils.training import EpochTimer as T; assert EpochTimer is T")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=__import__("pathlib").Path(__file__).parent.parent)
+
+
+def test_word_errors_share_out_the_edit_distance() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        ref = rng.integers(0, 4, size=rng.integers(1, 7)).tolist()
+        hyp = rng.integers(0, 4, size=rng.integers(0, 8)).tolist()
+        errors = word_errors(ref, hyp)
+        assert errors.shape == (len(ref),) and errors.min() >= 0
+        assert errors.sum() == edit_distance(ref, hyp)
+    assert word_errors("a b c".split(), "a x c".split()).tolist() == [0, 1, 0]      # substitution
+    assert word_errors("a b c".split(), "a c".split()).tolist() == [0, 1, 0]        # deletion
+    assert word_errors("a b c".split(), "a y b c".split()).tolist() == [0, 1, 0]    # insertion: next word
+    assert word_errors("a b".split(), "a b z".split()).tolist() == [0, 1]           # at the end: last word
+    assert word_errors(["a"], []).tolist() == [1]
+    with pytest.raises(ValueError, match="reference is empty"):
+        word_errors([], ["a"])

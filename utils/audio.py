@@ -10,9 +10,10 @@ The speech notebook computes features step by step with these functions:
 
 :func:`normalise_utterance` normalises an utterance's features (cepstral mean and variance
 normalisation) and :func:`warp_frequencies` perturbs the filterbank as another speaker's
-vocal tract would (data augmentation). :func:`connected_digits` joins recorded digits into
-strings for CTC, and :func:`ctc_greedy_decode` turns per-frame CTC outputs into label
-sequences. Used by notebooks 08 and 09.
+vocal tract would (data augmentation). :func:`plan_strings` and :func:`join_recordings` join recorded digits into
+spoken strings for CTC, :func:`energy_segments` cuts a string back into words by its energy
+(the classical pipeline's first step), and :func:`ctc_greedy_decode` turns per-frame CTC
+outputs into label sequences. Used by notebooks 08 and 09.
 """
 
 from __future__ import annotations
@@ -171,30 +172,99 @@ def normalise_utterance(features: np.ndarray, variance: bool = False) -> np.ndar
     return (centred / (features.std(axis=0) + 1e-8) if variance else centred).astype(np.float32)
 
 
-def connected_digits(sequences: Sequence[np.ndarray], labels: np.ndarray, n_strings: int, min_digits: int = 3,
-                     max_digits: int = 7, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Join random recordings into digit strings: ``(features, digit labels)`` per string.
+def plan_strings(n_recordings: int, passes: int, min_digits: int = 3, max_digits: int = 7,
+                 seed: int = 0) -> list[np.ndarray]:
+    """Cut ``passes`` shuffled copies of ``range(n_recordings)`` into strings of ``min_digits`` to ``max_digits``.
 
-    Each string has between ``min_digits`` and ``max_digits`` recordings, drawn (with
-    replacement) from ``sequences`` only: build the test strings from the test recordings.
+    Every recording is used exactly ``passes`` times and never twice in one string, so a
+    test set's errors can be counted per recording (each recording weighs the same).
 
     Raises
     ------
     ValueError
-        If the counts are inconsistent or there are no recordings.
+        If the counts are inconsistent (fewer recordings than ``min_digits``, say).
     """
-    if len(sequences) == 0 or len(sequences) != len(labels):
-        raise ValueError(f"need as many labels as recordings (at least one); got {len(sequences)} and {len(labels)}")
-    if n_strings <= 0 or not 1 <= min_digits <= max_digits:
-        raise ValueError(f"need n_strings > 0 and 1 <= min_digits <= max_digits; got {n_strings}, {min_digits}, "
-                         f"{max_digits}")
+    if passes < 1 or not 1 <= min_digits <= max_digits or n_recordings < min_digits:
+        raise ValueError(f"need passes >= 1, 1 <= min_digits <= max_digits and at least min_digits recordings; "
+                         f"got {passes}, {min_digits}, {max_digits}, {n_recordings}")
     rng = np.random.default_rng(seed)
-    features, targets = [], []
-    for _ in range(n_strings):
-        picks = rng.integers(len(sequences), size=rng.integers(min_digits, max_digits + 1))
-        features.append(np.concatenate([sequences[i] for i in picks]))
-        targets.append(np.asarray(labels)[picks])
-    return features, targets
+    strings = []
+    for _ in range(passes):
+        order, start = rng.permutation(n_recordings), 0
+        while start < n_recordings:
+            left = n_recordings - start
+            size = int(rng.integers(min_digits, max_digits + 1))
+            if left - size < min_digits:           # never leave a remainder too short for a string
+                size = left if left <= max_digits else left - min_digits
+            strings.append(order[start:start + size])
+            start += size
+    return strings
+
+
+def join_recordings(waveforms: Sequence[np.ndarray], sample_rate: int, rng: np.random.Generator,
+                    pause_s: tuple[float, float] = (0.05, 0.25),
+                    snr_db: tuple[float, float] = (25.0, 35.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Say ``waveforms`` one after another, with short pauses between them and a little noise.
+
+    Each pause lasts a time drawn uniformly from ``pause_s``; white noise is then added over
+    the whole string at a signal-to-noise ratio drawn uniformly from ``snr_db`` (relative to
+    the recordings' mean power), so the pauses are quiet but not digital silence. Returns the
+    waveform (float32) and each recording's ``(start, end)`` sample, shape ``(n, 2)``.
+
+    Raises
+    ------
+    ValueError
+        If there is no waveform, or one is empty or not 1-D.
+    """
+    if len(waveforms) == 0 or any(np.ndim(w) != 1 or len(w) == 0 for w in waveforms):
+        raise ValueError("need at least one waveform, each 1-D and not empty")
+    parts, bounds, position = [], [], 0
+    for k, wave in enumerate(waveforms):
+        if k:
+            gap = int(rng.uniform(*pause_s) * sample_rate)
+            parts.append(np.zeros(gap, dtype=np.float32))
+            position += gap
+        parts.append(np.asarray(wave, dtype=np.float32))
+        bounds.append((position, position + len(wave)))
+        position += len(wave)
+    signal = np.concatenate(parts)
+    power = np.mean(np.concatenate([np.asarray(w, dtype=np.float64) ** 2 for w in waveforms]))
+    noise_std = np.sqrt(power) * 10 ** (-rng.uniform(*snr_db) / 20)
+    return (signal + rng.normal(0.0, noise_std, len(signal))).astype(np.float32), np.array(bounds)
+
+
+def energy_segments(signal: np.ndarray, sample_rate: int, threshold_db: float, min_gap_s: float,
+                    min_word_s: float = 0.1, frame_ms: float = 25.0, hop_ms: float = 10.0) -> np.ndarray:
+    """Find the words in ``signal`` by its energy alone: ``(start, end)`` samples of each, shape ``(n, 2)``.
+
+    A frame is speech if its energy is more than ``threshold_db`` decibels above the noise
+    floor, taken as the 10th percentile of the frames' energies (a signal with pauses is quiet
+    for more than a tenth of its frames). Measuring from the floor, not from the loudest
+    frame, keeps a quiet speaker's word when a loud one's is in the same signal. Runs of
+    speech separated by less than ``min_gap_s`` seconds of quiet are one word (the closure
+    before a "t" or "k" is a short silence inside a word), and words shorter than
+    ``min_word_s`` are dropped as clicks.
+
+    Raises
+    ------
+    ValueError
+        If ``signal`` is not 1-D or a setting is not positive.
+    """
+    if threshold_db <= 0 or min_gap_s < 0 or min_word_s < 0:
+        raise ValueError(f"need threshold_db > 0 and non-negative durations, got {threshold_db}, {min_gap_s}, "
+                         f"{min_word_s}")
+    frame, hop = int(sample_rate * frame_ms / 1000), int(sample_rate * hop_ms / 1000)
+    energy = (frame_signal(signal, frame, hop) ** 2).sum(axis=1) + 1e-12
+    level = 10 * np.log10(energy)
+    speech = np.flatnonzero(level > np.percentile(level, 10) + threshold_db)
+    if len(speech) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(speech) - 1 >= min_gap_s * 1000 / hop_ms)
+    firsts = np.concatenate([[speech[0]], speech[breaks + 1]])
+    lasts = np.concatenate([speech[breaks], [speech[-1]]])
+    segments = np.stack([firsts * hop, np.minimum(lasts * hop + frame, len(signal))], axis=1)
+    keep = segments[:, 1] - segments[:, 0] >= min_word_s * sample_rate
+    return segments[keep].astype(np.int64)
 
 
 def ctc_greedy_decode(probs: np.ndarray, lengths: Sequence[int] | np.ndarray, blank: int) -> list[np.ndarray]:

@@ -61,6 +61,43 @@ def edit_distance(reference: Sequence, hypothesis: Sequence) -> int:
     return previous[-1]
 
 
+def word_errors(reference: Sequence, hypothesis: Sequence) -> np.ndarray:
+    """The edit distance shared out over the reference's items: one count per reference item.
+
+    A minimal alignment is traced back; a substituted or deleted item counts against itself,
+    and an inserted one against the reference item that follows it (the last item, at the
+    end). The counts add up to :func:`edit_distance`, so errors can be summed per recording
+    when each reference item is one recording.
+
+    Raises
+    ------
+    ValueError
+        If ``reference`` is empty.
+    """
+    n, m = len(reference), len(hypothesis)
+    if n == 0:
+        raise ValueError("the reference is empty: there is nothing to charge the errors to")
+    cost = np.zeros((n + 1, m + 1), dtype=np.int64)
+    cost[:, 0], cost[0, :] = np.arange(n + 1), np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i, j] = min(cost[i - 1, j] + 1, cost[i, j - 1] + 1,
+                             cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+    errors = np.zeros(n, dtype=np.int64)
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and cost[i, j] == cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]):
+            errors[i - 1] += reference[i - 1] != hypothesis[j - 1]      # match or substitution
+            i, j = i - 1, j - 1
+        elif i > 0 and cost[i, j] == cost[i - 1, j] + 1:
+            errors[i - 1] += 1                                          # deletion
+            i -= 1
+        else:
+            errors[min(i, n - 1)] += 1                                  # insertion before item i
+            j -= 1
+    return errors
+
+
 def error_rate(references: Sequence[Sequence], hypotheses: Sequence[Sequence]) -> float:
     """Corpus error rate: total edit distance over the total length of the references.
 
