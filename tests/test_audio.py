@@ -88,6 +88,14 @@ def test_plan_strings_uses_every_recording_once_per_pass() -> None:
         assert np.array_equal(np.bincount(np.concatenate(strings), minlength=n), np.full(n, passes))
     again = plan_strings(300, 3, seed=1)
     assert all(np.array_equal(a, b) for a, b in zip(plan_strings(300, 3, seed=1), again, strict=True))
+    for n in range(3, 60):                         # narrow ranges too: every part within the sizes asked for
+        for low, high in [(3, 4), (2, 3), (4, 5), (3, 3)]:
+            if any(k * low <= n <= k * high for k in range(1, n // low + 1)):
+                parts = plan_strings(n, 1, min_digits=low, max_digits=high, seed=n)
+                assert all(low <= len(p) <= high for p in parts) and sum(map(len, parts)) == n
+            else:
+                with pytest.raises(ValueError, match="can be cut"):
+                    plan_strings(n, 1, min_digits=low, max_digits=high)
     with pytest.raises(ValueError, match="min_digits"):
         plan_strings(2, 1)
     with pytest.raises(ValueError, match="min_digits"):
@@ -134,6 +142,8 @@ def test_energy_segments_finds_words_between_pauses() -> None:
     assert len(energy_segments(mixed, 8000, 10, 0.08)) == 2, "a quiet word is still found above the noise floor"
     with pytest.raises(ValueError, match="threshold_db"):
         energy_segments(signal, 8000, threshold_db=0, min_gap_s=0.1)
+    with pytest.raises(ValueError, match="min_gap_s > 0"):
+        energy_segments(signal, 8000, threshold_db=10, min_gap_s=0)
 
 
 def test_ctc_greedy_decode_merges_repeats_then_drops_blanks() -> None:

@@ -184,18 +184,21 @@ def plan_strings(n_recordings: int, passes: int, min_digits: int = 3, max_digits
     ValueError
         If the counts are inconsistent (fewer recordings than ``min_digits``, say).
     """
-    if passes < 1 or not 1 <= min_digits <= max_digits or n_recordings < min_digits:
-        raise ValueError(f"need passes >= 1, 1 <= min_digits <= max_digits and at least min_digits recordings; "
-                         f"got {passes}, {min_digits}, {max_digits}, {n_recordings}")
+    def splits(count: int) -> bool:                # can count recordings be cut into strings of allowed sizes?
+        return count == 0 or any(k * min_digits <= count <= k * max_digits for k in range(1, count // min_digits + 1))
+
+    if passes < 1 or not 1 <= min_digits <= max_digits or not splits(n_recordings) or n_recordings == 0:
+        raise ValueError(f"need passes >= 1, 1 <= min_digits <= max_digits, and recordings that can be cut into "
+                         f"strings of min_digits to max_digits; got {passes}, {min_digits}, {max_digits}, "
+                         f"{n_recordings} recordings")
     rng = np.random.default_rng(seed)
     strings = []
     for _ in range(passes):
         order, start = rng.permutation(n_recordings), 0
         while start < n_recordings:
             left = n_recordings - start
-            size = int(rng.integers(min_digits, max_digits + 1))
-            if left - size < min_digits:           # never leave a remainder too short for a string
-                size = left if left <= max_digits else left - min_digits
+            sizes = [k for k in range(min_digits, min(max_digits, left) + 1) if splits(left - k)]
+            size = int(rng.choice(sizes))          # never leave a remainder that no string sizes add up to
             strings.append(order[start:start + size])
             start += size
     return strings
@@ -243,16 +246,20 @@ def energy_segments(signal: np.ndarray, sample_rate: int, threshold_db: float, m
     frame, keeps a quiet speaker's word when a loud one's is in the same signal. Runs of
     speech separated by less than ``min_gap_s`` seconds of quiet are one word (the closure
     before a "t" or "k" is a short silence inside a word), and words shorter than
-    ``min_word_s`` are dropped as clicks.
+    ``min_word_s`` are dropped as clicks. Quiet is counted in hops of quiet frames, and a
+    frame overlapping any speech is loud, so a pause must last about one frame minus one hop
+    (15 ms) longer than ``min_gap_s`` to be found. Where pauses fill less than a tenth of the
+    signal, the floor is speech and words are lost: this suits strings with pauses, not
+    connected speech.
 
     Raises
     ------
     ValueError
         If ``signal`` is not 1-D or a setting is not positive.
     """
-    if threshold_db <= 0 or min_gap_s < 0 or min_word_s < 0:
-        raise ValueError(f"need threshold_db > 0 and non-negative durations, got {threshold_db}, {min_gap_s}, "
-                         f"{min_word_s}")
+    if threshold_db <= 0 or min_gap_s <= 0 or min_word_s < 0:
+        raise ValueError(f"need threshold_db > 0, min_gap_s > 0 and min_word_s >= 0, got {threshold_db}, "
+                         f"{min_gap_s}, {min_word_s}")
     frame, hop = int(sample_rate * frame_ms / 1000), int(sample_rate * hop_ms / 1000)
     energy = (frame_signal(signal, frame, hop) ** 2).sum(axis=1) + 1e-12
     level = 10 * np.log10(energy)
