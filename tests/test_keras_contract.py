@@ -81,6 +81,20 @@ def test_ctc_loss_equals_the_sum_over_alignments() -> None:
     assert np.isclose(float(np.asarray(loss)[0]), -np.log(total), rtol=1e-4)
 
 
+def test_tensorflow_ctc_with_sparse_labels_equals_keras_ctc() -> None:
+    # Notebook 09 trains with tf.nn.ctc_loss on sparse transcripts (TensorFlow's compiled kernel on the CPU),
+    # after checking it equals keras.ops.ctc_loss; transcripts of different lengths, the blank last.
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(2, 9, 4)).astype("float32")
+    labels = np.array([[0, 1, 1], [2, -1, -1]], dtype="int32")       # -1: padding
+    lengths = np.array([9, 6], dtype="int32")
+    where = tf.where(labels >= 0)
+    sparse = tf.SparseTensor(where, tf.gather_nd(labels, where), tf.shape(labels, out_type="int64"))
+    fast = tf.nn.ctc_loss(sparse, logits, None, lengths, logits_time_major=False, blank_index=3)
+    dense = keras.ops.ctc_loss(np.maximum(labels, 0), logits, (labels >= 0).sum(axis=1), lengths, mask_index=3)
+    assert np.allclose(np.asarray(fast), np.asarray(dense), rtol=1e-5)
+
+
 def test_ctc_decoding_greedy_and_beam_search() -> None:
     # Notebook 09: keras.ops.ctc_decode (Keras >= 3.3) merges repeats and drops blanks.
     path = [0, 0, 2, 1, 1, 2, 1]                            # blank = 2: decodes to 0 1 1
