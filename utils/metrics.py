@@ -47,18 +47,22 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -
         return np.where(totals > 0, np.diag(counts) / totals, np.nan)
 
 
+def _edit_costs(reference: Sequence, hypothesis: Sequence) -> np.ndarray:
+    """Levenshtein table: entry ``[i, j]`` turns the first ``i`` reference items into the first ``j`` hypothesis items."""
+    cost = np.zeros((len(reference) + 1, len(hypothesis) + 1), dtype=np.int64)
+    cost[:, 0], cost[0, :] = np.arange(len(reference) + 1), np.arange(len(hypothesis) + 1)
+    for i in range(1, len(reference) + 1):
+        for j in range(1, len(hypothesis) + 1):
+            cost[i, j] = min(cost[i - 1, j] + 1,                                             # deletion
+                             cost[i, j - 1] + 1,                                             # insertion
+                             cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]))   # substitution or match
+    return cost
+
+
 def edit_distance(reference: Sequence, hypothesis: Sequence) -> int:
     """The Levenshtein distance: the fewest substitutions, deletions and insertions that turn one sequence
     into the other."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref_item in enumerate(reference, start=1):
-        current = [i]
-        for j, hyp_item in enumerate(hypothesis, start=1):
-            current.append(min(previous[j] + 1,                              # deletion
-                               current[j - 1] + 1,                           # insertion
-                               previous[j - 1] + (ref_item != hyp_item)))    # substitution (or match)
-        previous = current
-    return previous[-1]
+    return int(_edit_costs(reference, hypothesis)[-1, -1])
 
 
 def word_errors(reference: Sequence, hypothesis: Sequence) -> np.ndarray:
@@ -77,12 +81,7 @@ def word_errors(reference: Sequence, hypothesis: Sequence) -> np.ndarray:
     n, m = len(reference), len(hypothesis)
     if n == 0:
         raise ValueError("the reference is empty: there is nothing to charge the errors to")
-    cost = np.zeros((n + 1, m + 1), dtype=np.int64)
-    cost[:, 0], cost[0, :] = np.arange(n + 1), np.arange(m + 1)
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            cost[i, j] = min(cost[i - 1, j] + 1, cost[i, j - 1] + 1,
-                             cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+    cost = _edit_costs(reference, hypothesis)
     errors = np.zeros(n, dtype=np.int64)
     i, j = n, m
     while i > 0 or j > 0:
