@@ -48,7 +48,7 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -
 
 
 def _edit_costs(reference: Sequence, hypothesis: Sequence) -> np.ndarray:
-    """Levenshtein table: entry ``[i, j]`` turns the first ``i`` reference items into the first ``j`` hypothesis items."""
+    """Levenshtein table: entry ``[i, j]`` is the cost of turning ``reference[:i]`` into ``hypothesis[:j]``."""
     cost = np.zeros((len(reference) + 1, len(hypothesis) + 1), dtype=np.int64)
     cost[:, 0], cost[0, :] = np.arange(len(reference) + 1), np.arange(len(hypothesis) + 1)
     for i in range(1, len(reference) + 1):
