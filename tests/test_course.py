@@ -74,9 +74,51 @@ def test_colab_requirements_are_a_subset_of_the_main_ones() -> None:
         assert main.get(name) == line, f"{name}: {line!r} in requirements-colab.txt, {main.get(name)!r} in requirements"
 
 
-def test_env_requirements_match_requirements_txt() -> None:
-    from utils.env import REQUIRED
+def test_env_reads_its_minimums_from_requirements_txt() -> None:
+    from utils.env import REQUIRED, RUNTIME_PACKAGES, read_minimums
 
     main = _requirements(ROOT / "requirements.txt")
+    assert set(REQUIRED) == set(RUNTIME_PACKAGES), "every package the notebooks import needs a lower bound"
     for name, minimum in REQUIRED.items():
-        assert f">={minimum}" in main[name], f"utils.env.REQUIRED[{name!r}] disagrees with requirements.txt"
+        assert f">={minimum}" in main[name]
+    assert read_minimums(ROOT / "requirements.txt") == REQUIRED | {
+        n: v for n, v in read_minimums().items() if n not in RUNTIME_PACKAGES}
+
+
+def test_colab_requirements_carry_every_runtime_bound() -> None:
+    from utils.env import RUNTIME_PACKAGES
+
+    assert set(_requirements(ROOT / "requirements-colab.txt")) == set(RUNTIME_PACKAGES)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    parts = tuple(int(p) for p in version.split("."))
+    return parts + (0,) * (3 - len(parts))
+
+
+def test_lowest_constraints_pin_every_lower_bound() -> None:
+    from utils.env import read_minimums
+
+    pins = dict(re.findall(r"^([\w.-]+)==(\S+)", (ROOT / "constraints-lowest.txt").read_text(), re.M))
+    minimums = read_minimums(ROOT / "requirements.txt")
+    assert set(pins) == set(minimums), "constraints-lowest.txt must pin exactly the packages of requirements.txt"
+    for name, pin in pins.items():
+        assert _release(pin) == _release(minimums[name]), f"{name}: pinned {pin}, lower bound {minimums[name]}"
+
+
+def test_read_minimums_names_a_missing_file(tmp_path: Path) -> None:
+    from utils.env import read_minimums
+
+    with pytest.raises(FileNotFoundError, match="clone it again"):
+        read_minimums(tmp_path / "requirements.txt")
+    (tmp_path / "r.txt").write_text("a>=1.2,<2  # x\n# b>=3\nc==4\nD_e >= 0.5.13\n")
+    assert read_minimums(tmp_path / "r.txt") == {"a": "1.2", "d_e": "0.5.13"}
+
+
+def test_readme_states_the_python_and_the_tested_stacks() -> None:
+    from utils.env import PYTHON_MINIMUM
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {PYTHON_MINIMUM} or newer" in readme
+    assert "## Tested environments" in readme and "bash .ci/lowest" in readme
+    assert "bash .ci/lowest" in (ROOT / ".ci" / "run").read_text()

@@ -151,3 +151,34 @@ def test_both_gru_variants_have_the_documented_weights(reset_after: bool) -> Non
     kernel, recurrent, bias = layer.get_weights()
     assert kernel.shape == (3, 12) and recurrent.shape == (4, 12)
     assert bias.shape == ((2, 12) if reset_after else (12,))
+
+
+def test_global_clipnorm_scales_the_whole_gradient() -> None:
+    # Notebook 02: SGD(global_clipnorm=...) clips the norm of all gradients together (Pascanu's rule).
+    weights = [keras.Variable(np.zeros(3, dtype="float32")), keras.Variable(np.zeros(4, dtype="float32"))]
+    grads = [np.full(3, 30.0, dtype="float32"), np.full(4, 40.0, dtype="float32")]
+    keras.optimizers.SGD(1.0, global_clipnorm=1.0).apply_gradients(zip(grads, weights, strict=True))
+    step = np.concatenate([np.asarray(w) for w in weights])
+    assert np.isclose(np.linalg.norm(step), 1.0, atol=1e-5)
+    assert np.allclose(step / np.linalg.norm(step), -np.concatenate(grads) / np.linalg.norm(np.concatenate(grads)))
+
+
+def test_stateful_layer_carries_its_state_until_reset() -> None:
+    # Notebook 02 (prose): a stateful layer is truncated BPTT across batches; reset_states() starts anew.
+    x = np.random.default_rng(2).normal(size=(2, 3, 1)).astype("float32")
+    layer = keras.layers.SimpleRNN(4, stateful=True)
+    first = np.asarray(layer(x))
+    assert not np.allclose(np.asarray(layer(x)), first), "the second call starts from the first's state"
+    layer.reset_states()
+    assert np.allclose(np.asarray(layer(x)), first, atol=1e-6)
+
+
+def test_repeat_vector_and_layer_config_round_trip() -> None:
+    # Notebook 04: RepeatVector for one-to-many; a layer rebuilt from its config in float64 (utils tests).
+    assert tuple(keras.layers.RepeatVector(6)(np.zeros((2, 5), dtype="float32")).shape) == (2, 6, 5)
+    gru = keras.layers.GRU(3)
+    gru.build((None, 4, 2))
+    twin = keras.layers.GRU.from_config({**gru.get_config(), "dtype": "float64"})
+    twin.build((None, 4, 2))
+    twin.set_weights(gru.get_weights())
+    assert twin.compute_dtype == "float64"
