@@ -494,11 +494,6 @@ def test_checkpoint_path_checks_presence_and_hash(tmp_path: Path, monkeypatch: p
         data.checkpoint_path("other", catalogue)
 
 
-def test_load_glove_tokens_in_row_order(served: tuple[Path, str], cache: Path) -> None:
-    catalogue = _glove_catalogue(served, _glove_members(False))
-    assert data.load_glove_tokens(name="glove", catalogue=catalogue) == GLOVE_TOKENS
-
-
 # ----------------------------------------------------------------------------- errors that name the real cause
 
 def test_cache_that_is_a_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

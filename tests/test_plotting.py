@@ -60,6 +60,15 @@ def test_lstm_cell_diagram_names_every_gate() -> None:
     plt.close("all")
 
 
+def test_gru_cell_diagram_names_every_gate() -> None:
+    ax = plotting.draw_gru_cell()
+    labels = {t.get_text() for t in ax.texts}
+    assert {r"$z_t$", r"$r_t$", r"$\tilde h_t$", r"$h_{t-1}$", r"$h_t$", r"$x_t$", r"$1-$"} <= labels
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 5  # the cell outline, two gates, 1 - z, the candidate's tanh
+    plt.close("all")
+
+
 def test_plot_confusion_writes_every_nonzero_count() -> None:
     counts = np.array([[3, 1, 0], [0, 2, 0], [1, 0, 4]])
     ax = plotting.plot_confusion(counts, ["a", "b", "c"], title="t")

@@ -19,6 +19,9 @@ and graders see it. An exception raised by your function, including the
 
 Checks that need a notebook's data take it as arguments (``check_climatology(climatology,
 train_days, train_temps)``); your function is still called the way the exercise says.
+
+Used by the exercises of notebooks 01, 02, 03, 04, 05, 06, 10 and 11; tests/test_checks.py runs every
+check against the reference solution taken from its notebook.
 """
 
 from __future__ import annotations

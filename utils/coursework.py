@@ -20,6 +20,9 @@ git-ignored and not collected by pytest; any other folder inside ``notebooks/`` 
 so the course's own notebooks (and their solutions) can never be overwritten. Existing
 notebooks in the output folder are not overwritten unless ``--force`` is given, and every
 student version is built in memory before the first file is written.
+
+Used by no notebook: it is the instructors' command line (student versions) and the tests' source
+of the notebooks' reference solutions.
 """
 
 from __future__ import annotations

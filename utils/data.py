@@ -22,6 +22,8 @@ Rules this module keeps
   that are absolute, contain ``..``, or are links are refused.
 * Nothing downloaded is unpickled: ``.npz`` files are opened with ``allow_pickle=False``.
 * Every failure raises a :class:`DataError` subclass whose message says what to do.
+
+Used by notebooks 00, 01, 03, 04, 05, 06, 08, 09, 10, 11 and 12 (every dataset loads through it).
 """
 
 from __future__ import annotations
@@ -762,11 +764,6 @@ def _glove_index(name: str, catalogue: dict[str, Any] | None) -> tuple[dict[str,
         raise ChecksumError(f"{location} is damaged or not the expected wheel ({err}); delete it and "
                             "load again") from err
     return ds, location, index_bytes, tokens
-
-
-def load_glove_tokens(name: str = "glove_6b_50d", catalogue: dict[str, Any] | None = None) -> list[str]:
-    """GloVe's 400,000 tokens in the order of its vector rows, which is by frequency ("the" first)."""
-    return _glove_index(name, catalogue)[3]
 
 
 def load_glove(words: Sequence[str], name: str = "glove_6b_50d",

@@ -1,4 +1,7 @@
-"""Numerical gradient checking: central differences and the relative error used to compare."""
+"""Numerical gradient checking: central differences and the relative error used to compare.
+
+Used by notebook 02 (and the unit tests of :mod:`utils.scratch`).
+"""
 
 from __future__ import annotations
 

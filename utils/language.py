@@ -13,6 +13,8 @@
   compounds put the units before the tens: "fünf und siebzig" for "seventy five").
 
 The n-gram model works on integer id arrays, so the same code scores any alphabet.
+
+Used by notebooks 05 (tokens for GloVe), 06 (the n-gram peer) and 07 (the translation pairs).
 """
 
 from __future__ import annotations

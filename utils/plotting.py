@@ -1,4 +1,7 @@
-"""Figures shared by several notebooks (matplotlib only)."""
+"""Figures shared by several notebooks (matplotlib only).
+
+Used by notebooks 01, 03, 07, 08, 09 and 12.
+"""
 
 from __future__ import annotations
 
@@ -144,6 +147,59 @@ def draw_lstm_cell(ax: Axes | None = None) -> Axes:
     ax.text(10.4, 6.6, r"$h_t$ (output)", fontsize=10, ha="center")
     ax.set_xlim(-1.5, 12.0)
     ax.set_ylim(-1.1, 7.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def draw_gru_cell(ax: Axes | None = None) -> Axes:
+    """Draw one GRU step in the layout of :func:`draw_lstm_cell`: the state line on top, the gates below.
+
+    The update gate :math:`z_t` keeps a share of the old state, :math:`z_t \\odot h_{t-1}`, and lets
+    :math:`1 - z_t` of the candidate :math:`\\tilde h_t` in; the reset gate :math:`r_t` decides how much
+    of :math:`h_{t-1}` the candidate sees. (Keras' convention; Olah's diagram swaps :math:`z` and
+    :math:`1 - z`.)
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.6))
+    sigma_c, tanh_c = "#fde2c8", "#dbe9f6"
+    ax.add_patch(FancyBboxPatch((0.3, 0.3), 8.4, 5.6, boxstyle="round,pad=0.1", facecolor="#f7f7f7",
+                                edgecolor="grey", linewidth=1.0, zorder=0))
+    # State line: h_{t-1} -> x z -> + (1-z)*candidate -> h_t
+    ax.text(-0.9, 5.0, r"$h_{t-1}$", fontsize=12, va="center", ha="center")
+    _line(ax, [(-0.4, 5.0), (1.88, 5.0)], color="tab:green", lw=2.5)
+    _line(ax, [(2.52, 5.0), (6.68, 5.0)], color="tab:green", lw=2.5)
+    _line(ax, [(7.32, 5.0), (9.4, 5.0)], color="tab:green", lw=2.5)
+    ax.text(9.9, 5.0, r"$h_t$", fontsize=12, va="center", ha="center")
+    _node(ax, (2.2, 5.0), r"$\times$")
+    _node(ax, (7.0, 5.0), "+")
+    # h_{t-1} also goes down to the bus that feeds the gates, joined by x_t.
+    _line(ax, [(0.8, 5.0), (0.8, 1.0)], arrow=False)
+    ax.text(1.4, -0.7, r"$x_t$", fontsize=12, va="center", ha="center")
+    _line(ax, [(1.4, -0.4), (1.4, 1.0)], arrow=False)
+    ax.plot([0.8, 6.2], [1.0, 1.0], color="black", lw=1.3)
+    for x, label in ((2.2, r"$z_t$"), (3.5, r"$r_t$")):
+        _line(ax, [(x, 1.0), (x, 1.95)])
+        _box(ax, (x, 2.35), r"$\sigma$", sigma_c, width=0.9)
+        ax.text(x - 0.75, 2.95, label, fontsize=11)
+    _line(ax, [(2.2, 2.75), (2.2, 4.68)])                       # z_t -> x on the state line
+    # 1 - z_t scales the candidate.
+    _line(ax, [(2.2, 3.6), (4.6, 3.6)])
+    _box(ax, (5.05, 3.6), r"$1-$", "white", width=0.8)
+    _node(ax, (7.0, 3.6), r"$\times$")
+    _line(ax, [(5.45, 3.6), (6.68, 3.6)])
+    _line(ax, [(7.0, 3.92), (7.0, 4.68)])                       # (1-z)*candidate -> +
+    # Candidate: tanh of x_t and r_t * h_{t-1}.
+    _node(ax, (5.4, 1.6), r"$\times$")
+    _line(ax, [(3.5, 2.75), (3.5, 3.1), (4.4, 3.1), (4.4, 1.6), (5.08, 1.6)])   # r_t
+    _line(ax, [(5.4, 1.0), (5.4, 1.28)])                        # h_{t-1} from the bus
+    _line(ax, [(5.72, 1.6), (7.0, 1.6), (7.0, 1.95)])
+    _line(ax, [(6.2, 1.0), (6.6, 1.0), (6.6, 1.6)], arrow=False)  # x_t from the bus
+    _box(ax, (7.0, 2.35), "tanh", tanh_c, width=0.9)
+    ax.text(7.55, 2.85, r"$\tilde h_t$", fontsize=11)
+    _line(ax, [(7.0, 2.75), (7.0, 3.28)])
+    ax.set_xlim(-1.5, 10.5)
+    ax.set_ylim(-1.1, 6.4)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

@@ -11,6 +11,9 @@ Conventions shared by every function in this module:
 
 Keras stores input weights as ``kernel`` with shape ``(features, units)`` and multiplies
 ``x_t @ kernel``: in the textbook notation :math:`W_{xh} x_t` this kernel is :math:`W_{xh}^T`.
+
+Used by notebooks 01, 02, 03, 04 and 06; each notebook first writes the computation in view and
+asserts it equal to this module's version.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ the course and the unheard-speaker script call:
 ``python -m utils.speech unheard`` holds out each of the six speakers in turn (the next
 speaker in :data:`utils.data.FSDD_SPEAKERS` validates) and writes every model's test accuracy
 to a CSV file; the notebook runs one fold live and shows the file.
+
+Used by notebooks 08 and 09.
 """
 
 from __future__ import annotations

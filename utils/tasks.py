@@ -3,6 +3,8 @@
 The theory notebooks use them as controlled experiments: unlike real data, the distance over
 which the network must remember is set exactly. Every generator is deterministic given
 ``seed``.
+
+Used by notebooks 02 and 03 (and, through :mod:`utils.experiments`, 04).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Training helpers that need Keras (used by notebooks 07, 08, 09 and 12).
+"""Training helpers that need Keras (used by notebooks 05, 07, 08, 09 and 12).
 
 :class:`EpochTimer` times epochs; :func:`length_batches` batches variable-length sequences by
 length (notebook 08); :func:`fresh_start` trains a compiled model again from new weights

@@ -23,6 +23,8 @@ apart (notebook 12 proves it).
 Clips are ``uint8`` arrays of shape ``(frames, size, size)``; the whole set is a
 :class:`ClipSet`. The same arguments give the same bytes on every machine
 (:func:`clips_sha256`, checked against ``datasets/catalogue.json`` by the tests).
+
+Used by notebook 12.
 """
 
 from __future__ import annotations
