@@ -23,3 +23,38 @@ def test_recall_experiment_reports_what_it_promises() -> None:
 def test_unknown_cell() -> None:
     with pytest.raises(ValueError, match="cell must be one of"):
         build_recall_model("transformer", 5)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+def test_final_state_sensitivity_equals_tensorflow(cell: str) -> None:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from utils.experiments import final_state_sensitivity
+    from utils.tasks import marked_recall
+
+    keras.utils.set_random_seed(0)
+    model = build_recall_model(cell, 7, units=5)
+    x, _, _ = marked_recall(4, 7, seed=1)
+    x_tf = tf.constant(x, dtype=tf.float64)
+    layer = model.layers[0]
+    twin = type(layer).from_config({**layer.get_config(), "dtype": "float64"})
+    twin.build((None, 7, x.shape[2]))
+    twin.set_weights(layer.get_weights())
+    with tf.GradientTape() as tape:
+        tape.watch(x_tf)
+        h_last = twin(x_tf)
+    jacobian = tape.batch_jacobian(h_last, x_tf).numpy()          # (batch, units, time, features)
+    expected = np.sqrt((jacobian ** 2).sum(axis=(1, 3)))
+    assert np.allclose(final_state_sensitivity(model, x), expected, rtol=1e-9)
+
+
+def test_final_state_sensitivity_rejects_bad_input() -> None:
+    import numpy as np
+
+    from utils.experiments import final_state_sensitivity
+
+    model = build_recall_model("lstm", 5, units=3)
+    with pytest.raises(ValueError, match="batch, time, features"):
+        final_state_sensitivity(model, np.zeros((2, 5)))

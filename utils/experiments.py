@@ -2,11 +2,15 @@
 
 :func:`recall_experiment` trains one recurrent layer type on :func:`utils.tasks.marked_recall`
 for one sequence length and reports its test accuracy, overall and against the lag.
+
+:func:`final_state_sensitivity` measures how strongly a model's last state depends on each input
+step (notebook 04 writes it in view and asserts it equal to this version).
+
+Used by notebooks 03 and 04.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +67,12 @@ def recall_experiment(
 
     Training stops early once the validation accuracy reaches ``stop_at``. The test set
     (2,000 sequences) is scored overall and for every lag from 1 to ``length - 1``.
+    ``seconds_per_epoch`` is the median epoch time without the first epoch (which also pays for
+    building the graph), so cells stopped after different numbers of epochs compare fairly.
     """
     import keras
+
+    from utils.training import EpochTimer
 
     x_train, y_train, _ = marked_recall(n_train, length, seed=seed)
     x_val, y_val, _ = marked_recall(1000, length, seed=seed + 1)
@@ -77,12 +85,44 @@ def recall_experiment(
             if logs and logs.get("val_accuracy", 0.0) >= stop_at:
                 self.model.stop_training = True
 
-    start = time.perf_counter()
+    timer = EpochTimer()
     history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=64,
-                        verbose=0, callbacks=[Stop()]).history
-    seconds = time.perf_counter() - start
+                        verbose=0, callbacks=[Stop(), timer]).history
     predicted = model.predict(x_test, verbose=0, batch_size=500).argmax(axis=1)
     correct = predicted == y_test
     by_lag = {int(k): float(correct[lag == k].mean()) for k in np.unique(lag)}
     return RecallResult(cell, length, model.count_params(), float(correct.mean()), by_lag,
-                        len(history["loss"]), seconds / len(history["loss"]), history, model)
+                        len(history["loss"]), timer.typical(), history, model)
+
+
+def final_state_sensitivity(model: Any, x: np.ndarray) -> np.ndarray:
+    """How strongly the last hidden state depends on each input step: :math:`\\|\\partial h_T / \\partial x_t\\|_F`.
+
+    ``model`` is a :func:`build_recall_model` model (its first layer a SimpleRNN, LSTM or GRU).
+    The Jacobian is built row by row with the NumPy backward passes of :mod:`utils.scratch` (one
+    pass per unit of :math:`h_T`). Returns an array of shape ``(batch, time)``.
+
+    Raises
+    ------
+    ValueError
+        If the first layer is not a SimpleRNN, LSTM or GRU, or ``x`` is not 3-D.
+    """
+    from utils import scratch
+
+    rnn = model.layers[0]
+    passes = {"SimpleRNN": scratch.simple_rnn_backward, "LSTM": scratch.lstm_backward, "GRU": scratch.gru_backward}
+    kind = type(rnn).__name__
+    if kind not in passes:
+        raise ValueError(f"the first layer must be SimpleRNN, LSTM or GRU, got {kind}")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3:
+        raise ValueError(f"need x of shape (batch, time, features), got {x.shape}")
+    weights = [np.asarray(w, dtype=np.float64) for w in rnn.get_weights()]
+    units = weights[1].shape[0]
+    squares = np.zeros(x.shape[:2])
+    for j in range(units):                              # row j of dh_T/dx_t for every t
+        dhs = np.zeros((*x.shape[:2], units))
+        dhs[:, -1, j] = 1.0
+        dx, _ = passes[kind](x, weights, dhs)
+        squares += (dx ** 2).sum(axis=2)
+    return np.sqrt(squares)
