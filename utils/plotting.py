@@ -155,6 +155,8 @@ def draw_lstm_cell(ax: Axes | None = None) -> Axes:
 def draw_gru_cell(ax: Axes | None = None) -> Axes:
     """Draw one GRU step in the layout of :func:`draw_lstm_cell`: the state line on top, the gates below.
 
+    The bus under the gates carries :math:`h_{t-1}` and :math:`x_t`; the reset product takes only
+    :math:`h_{t-1}` from it and the candidate's tanh adds only :math:`x_t` (small labels say so).
     The update gate :math:`z_t` keeps a share of the old state, :math:`z_t \\odot h_{t-1}`, and lets
     :math:`1 - z_t` of the candidate :math:`\\tilde h_t` in; the reset gate :math:`r_t` decides how much
     of :math:`h_{t-1}` the candidate sees. (Keras' convention; Olah's diagram swaps :math:`z` and
@@ -192,9 +194,11 @@ def draw_gru_cell(ax: Axes | None = None) -> Axes:
     # Candidate: tanh of x_t and r_t * h_{t-1}.
     _node(ax, (5.4, 1.6), r"$\times$")
     _line(ax, [(3.5, 2.75), (3.5, 3.1), (4.4, 3.1), (4.4, 1.6), (5.08, 1.6)])   # r_t
-    _line(ax, [(5.4, 1.0), (5.4, 1.28)])                        # h_{t-1} from the bus
+    _line(ax, [(5.4, 1.0), (5.4, 1.28)])                        # h_{t-1} (only) from the bus
+    ax.text(5.5, 0.72, r"$h_{t-1}$", fontsize=8, va="center")
     _line(ax, [(5.72, 1.6), (7.0, 1.6), (7.0, 1.95)])
-    _line(ax, [(6.2, 1.0), (6.6, 1.0), (6.6, 1.6)], arrow=False)  # x_t from the bus
+    _line(ax, [(6.2, 1.0), (6.6, 1.0), (6.6, 1.6)], arrow=False)  # x_t (only) from the bus
+    ax.text(6.7, 1.2, r"$x_t$", fontsize=8, va="center")
     _box(ax, (7.0, 2.35), "tanh", tanh_c, width=0.9)
     ax.text(7.55, 2.85, r"$\tilde h_t$", fontsize=11)
     _line(ax, [(7.0, 2.75), (7.0, 3.28)])
