@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -132,7 +133,7 @@ def _run_setup_cell(cwd: Path, before: str = "", **environ: str) -> subprocess.C
 
     code = before + "\n" + setup_cell_source(seed=1) + "\nprint('ready', tf.__version__)"
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in __import__("os").environ.items() if k != "RNN_COURSE_ROOT"} | environ)
+                          env={k: v for k, v in os.environ.items() if k != "RNN_COURSE_ROOT"} | environ)
 
 
 def test_setup_cell_finds_the_course_and_warns_about_a_wrong_root(tmp_path: Path) -> None:

@@ -227,7 +227,7 @@ def version_problems(required: dict[str, str] | None = None) -> list[str]:
     return lines
 
 
-def ensure_versions(required: dict[str, str] | None = None, install_on_colab: bool = True) -> None:
+def ensure_versions(required: dict[str, str] | None = None) -> None:
     """Stop with a clear message, before any other cell fails, when a package is missing or too old.
 
     On Colab the missing or too-old packages are first installed from requirements-colab.txt (Colab
@@ -239,7 +239,7 @@ def ensure_versions(required: dict[str, str] | None = None, install_on_colab: bo
         Naming every package that is missing or too old, and the command that fixes it.
     """
     problems = version_problems(required)
-    if problems and on_colab() and install_on_colab:
+    if problems and on_colab():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(COLAB_REQUIREMENTS)], check=True)
         importlib.invalidate_caches()
         problems = version_problems(required)
