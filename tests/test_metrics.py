@@ -115,3 +115,43 @@ def test_word_errors_share_out_the_edit_distance() -> None:
     assert word_errors(["a"], []).tolist() == [1]
     with pytest.raises(ValueError, match="reference is empty"):
         word_errors([], ["a"])
+
+
+def test_diebold_mariano_one_step_is_the_paired_t_test() -> None:
+    from scipy.stats import ttest_rel
+
+    from utils.metrics import diebold_mariano
+
+    rng = np.random.default_rng(0)
+    a, b = rng.gamma(2.0, size=80), rng.gamma(2.2, size=80)
+    mean, statistic, p = diebold_mariano(a, b)
+    expected = ttest_rel(a, b)
+    assert mean == pytest.approx(np.mean(a - b))
+    assert statistic == pytest.approx(expected.statistic) and p == pytest.approx(expected.pvalue)
+    assert diebold_mariano(b, a)[1] == pytest.approx(-statistic)
+
+
+def test_diebold_mariano_widens_for_overlapping_multi_step_errors() -> None:
+    from utils.metrics import diebold_mariano
+
+    rng = np.random.default_rng(1)
+    shocks = rng.normal(size=406)
+    d = 0.15 + np.convolve(shocks, np.ones(7), mode="valid")     # MA(6) differences, as 7-step errors give
+    _, naive_stat, naive_p = diebold_mariano(d, np.zeros_like(d), horizon=1)
+    _, stat, p = diebold_mariano(d, np.zeros_like(d), horizon=7)
+    assert abs(stat) < abs(naive_stat) and p > naive_p       # positive autocorrelation: less evidence
+    clear = diebold_mariano(np.full(50, 1.0) + rng.normal(0, 0.1, 50), np.full(50, 2.0), horizon=3)
+    assert clear[0] == pytest.approx(-1.0, abs=0.05) and clear[2] < 1e-10
+
+
+def test_diebold_mariano_rejects_bad_input() -> None:
+    from utils.metrics import diebold_mariano
+
+    with pytest.raises(ValueError, match="one length"):
+        diebold_mariano(np.ones(10), np.ones(9))
+    with pytest.raises(ValueError, match="horizon"):
+        diebold_mariano(np.ones(10), np.zeros(10), horizon=0)
+    with pytest.raises(ValueError, match="all equal"):
+        diebold_mariano(np.ones(10), np.zeros(10))
+    with pytest.raises(ValueError, match="finite"):
+        diebold_mariano(np.array([1.0, np.nan, 2, 3]), np.ones(4))

@@ -1,8 +1,9 @@
 """Metrics shared by the application notebooks, NumPy only: confusion matrices, per-class accuracy, edit
-distance and error rates, paired tests (McNemar, bootstrap).
+distance and error rates, paired tests (McNemar, bootstrap, Diebold-Mariano).
 
-Used by notebooks 05 (McNemar, bootstrap), 06 (block bootstrap), 08 and 09 (error rates, confusion), and 12
-(per-class accuracy). The epoch timer, which needs Keras, is in :mod:`utils.training`.
+Used by notebooks 05 (McNemar, bootstrap), 06 (block bootstrap), 07 (McNemar), 08 and 09 (error rates,
+confusion), 10 and 11 (Diebold-Mariano) and 12 (per-class accuracy, McNemar). The epoch timer, which needs
+Keras, is in :mod:`utils.training`.
 """
 
 from __future__ import annotations
@@ -165,6 +166,44 @@ def paired_bootstrap(differences: np.ndarray, n_boot: int = 2000, block: int = 1
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(d.mean()), float(low), float(high)
+
+
+def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray, horizon: int = 1) -> tuple[float, float, float]:
+    """Diebold-Mariano test of equal forecast accuracy, with Harvey et al.'s small-sample correction.
+
+    ``loss_a[i]`` and ``loss_b[i]`` are two forecasts' losses (absolute error, say) on the same
+    target ``i``, in time order. Errors of ``horizon``-step forecasts made on consecutive days
+    overlap, so the loss differences ``d`` are autocorrelated up to lag ``horizon - 1``: the
+    variance of their mean is the HAC estimate ``(g_0 + 2 sum_{k<horizon} g_k) / n`` (``g_k``
+    the lag-``k`` autocovariance), with the Newey-West weights if that sum is not positive. The
+    statistic, scaled by ``sqrt((n + 1 - 2h + h(h - 1)/n) / n)``, is compared with Student's t on
+    ``n - 1`` degrees of freedom (for ``horizon=1`` this is the paired t-test). Returns
+    ``(mean of loss_a - loss_b, statistic, two-sided p-value)``; negative means ``a`` is better.
+
+    Raises
+    ------
+    ValueError
+        If the losses are not finite 1-D arrays of one length (at least 3 more than ``horizon``),
+        if ``horizon < 1``, or if the differences are all equal (the test is undefined).
+    """
+    a, b = np.asarray(loss_a, dtype=np.float64), np.asarray(loss_b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError(f"need two finite 1-D loss arrays of one length, got shapes {a.shape} and {b.shape}")
+    if horizon < 1 or len(a) < horizon + 3:
+        raise ValueError(f"need horizon >= 1 and at least horizon + 3 losses, got horizon {horizon}, {len(a)} losses")
+    d = a - b
+    n, centred = len(d), d - d.mean()
+    gamma = np.array([centred[k:] @ centred[:n - k] / n for k in range(horizon)])
+    variance = gamma[0] + 2 * gamma[1:].sum()
+    if variance <= 0:                                      # the rectangular kernel can go negative: use Bartlett's
+        variance = gamma[0] + 2 * (gamma[1:] * (1 - np.arange(1, horizon) / horizon)).sum()
+    if not variance > 1e-300:
+        raise ValueError("the loss differences are all equal: the test is undefined")
+    correction = np.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
+    statistic = float(correction * d.mean() / np.sqrt(variance / n))
+    from scipy.stats import t as student_t
+
+    return float(d.mean()), statistic, float(2 * student_t.sf(abs(statistic), df=n - 1))
 
 
 def __getattr__(name: str) -> object:
