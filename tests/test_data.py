@@ -368,6 +368,30 @@ def test_load_goog_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         data.load_goog_prices(cat)
 
 
+def test_load_sp500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    package = tmp_path / "fakearch"
+    (package / "data" / "sp500").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    csv = "Date,Open,High,Low,Close,Adj Close,Volume\n1/4/1999,1,2,0.5,1.5,1.5,10\n"
+    csv += "12/31/2012,1,2,0.5,1.6,1.6,11\n1/2/2015,1,2,0.5,1.7,1.7,12\n"
+    blob = gzip.compress(csv.encode(), mtime=0)
+    (package / "data" / "sp500" / "sp500.csv.gz").write_bytes(blob)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cat = {"artifacts": {"arch": {"kind": "installed", "package": "fakearch", "version": "0"}},
+           "datasets": {"sp500": {"artifact": "arch", "members": ["data/sp500/sp500.csv.gz"],
+                                  "files": 1, "sha256": sha(blob)}}}
+    df = data.load_sp500(cat)
+    assert list(df["split"]) == ["train", "val", "test"] and df["adj_close"].tolist() == [1.5, 1.6, 1.7]
+    assert df.index[1] == pd.Timestamp("2012-12-31") and "volume" in df.columns
+    blob = gzip.compress(csv.replace("1.6,1.6", "1.6,-1").encode(), mtime=0)
+    (package / "data" / "sp500" / "sp500.csv.gz").write_bytes(blob)
+    cat["datasets"]["sp500"]["sha256"] = sha(blob)
+    with pytest.raises(data.DataError, match="non-positive"):
+        data.load_sp500(cat)
+
+
 # ----------------------------------------------------------------------------- the real catalogue
 
 def test_real_catalogue_is_complete() -> None:

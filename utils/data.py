@@ -655,6 +655,21 @@ def load_goog_prices(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
     return df
 
 
+def load_sp500(catalogue: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Daily S&P 500 index prices, January 1999 - December 2018, from the ``arch`` package.
+
+    Columns ``open``, ``high``, ``low``, ``close``, ``adj_close`` (index points), ``volume`` and
+    ``split``: chronological, before 2011-01-01 train, before 2015-01-01 val, later test.
+    """
+    raw = pd.read_csv(io.BytesIO(_single_file("sp500", catalogue)), compression="gzip")
+    df = raw.rename(columns=lambda c: c.strip().lower().replace(" ", "_"))
+    df.index = pd.DatetimeIndex(pd.to_datetime(df.pop("date"), format="%m/%d/%Y"), name="date")
+    if not df.index.is_monotonic_increasing or df["adj_close"].le(0).any():
+        raise DataError("the S&P 500 file is not in date order or has a non-positive price")
+    df["split"] = date_split(df.index, "2011-01-01", "2015-01-01")
+    return df
+
+
 #: Plays held out from the training text (by file name without ``.md``).
 SHAKESPEARE_HELD_OUT = {"val": ("the-tempest", "julius-caesar"), "test": ("macbeth", "twelfth-night")}
 
