@@ -351,16 +351,20 @@ def test_load_shakespeare(catalogue: dict) -> None:
     assert "**" not in plays["train"]["as-you-like-it"] and "_" not in plays["train"]["as-you-like-it"]
 
 
-def test_load_goog_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "fakempl"
-    (package / "mpl-data" / "sample_data").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    blob = _goog_npz()
-    (package / "mpl-data" / "sample_data" / "goog.npz").write_bytes(blob)
+def _installed_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: str, dataset: str, member: str,
+                       blob: bytes) -> dict:
+    """A fake installed package holding one dataset file, and a catalogue that points at it."""
+    (tmp_path / package / member).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / package / member).write_bytes(blob)
     monkeypatch.syspath_prepend(str(tmp_path))
-    cat = {"artifacts": {"mpl": {"kind": "installed", "package": "fakempl", "version": "0"}},
-           "datasets": {"goog_prices": {"artifact": "mpl", "members": ["mpl-data/sample_data/goog.npz"],
-                                        "files": 1, "sha256": sha(blob)}}}
+    return {"artifacts": {"pkg": {"kind": "installed", "package": package, "version": "0"}},
+            "datasets": {dataset: {"artifact": "pkg", "members": [member], "files": 1, "sha256": sha(blob)}}}
+
+
+def test_load_goog_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cat = _installed_dataset(tmp_path, monkeypatch, "fakempl", "goog_prices", "mpl-data/sample_data/goog.npz",
+                             _goog_npz())
     df = data.load_goog_prices(cat)
     assert list(df["split"]) == ["train", "val", "test"] and df["close"].tolist() == [1.5] * 3
     cat["datasets"]["goog_prices"]["sha256"] = "0" * 64
@@ -371,25 +375,17 @@ def test_load_goog_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_load_sp500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
 
-    package = tmp_path / "fakearch"
-    (package / "data" / "sp500").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
     csv = "Date,Open,High,Low,Close,Adj Close,Volume\n1/4/1999,1,2,0.5,1.5,1.5,10\n"
     csv += "12/31/2012,1,2,0.5,1.6,1.6,11\n1/2/2015,1,2,0.5,1.7,1.7,12\n"
-    blob = gzip.compress(csv.encode(), mtime=0)
-    (package / "data" / "sp500" / "sp500.csv.gz").write_bytes(blob)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    cat = {"artifacts": {"arch": {"kind": "installed", "package": "fakearch", "version": "0"}},
-           "datasets": {"sp500": {"artifact": "arch", "members": ["data/sp500/sp500.csv.gz"],
-                                  "files": 1, "sha256": sha(blob)}}}
+    member = "data/sp500/sp500.csv.gz"
+    cat = _installed_dataset(tmp_path, monkeypatch, "fakearch", "sp500", member, gzip.compress(csv.encode(), mtime=0))
     df = data.load_sp500(cat)
     assert list(df["split"]) == ["train", "val", "test"] and df["adj_close"].tolist() == [1.5, 1.6, 1.7]
     assert df.index[1] == pd.Timestamp("2012-12-31") and "volume" in df.columns
-    blob = gzip.compress(csv.replace("1.6,1.6", "1.6,-1").encode(), mtime=0)
-    (package / "data" / "sp500" / "sp500.csv.gz").write_bytes(blob)
-    cat["datasets"]["sp500"]["sha256"] = sha(blob)
+    bad = _installed_dataset(tmp_path, monkeypatch, "fakearch", "sp500", member,
+                             gzip.compress(csv.replace("1.6,1.6", "1.6,-1").encode(), mtime=0))
     with pytest.raises(data.DataError, match="non-positive"):
-        data.load_sp500(cat)
+        data.load_sp500(bad)
 
 
 # ----------------------------------------------------------------------------- the real catalogue
