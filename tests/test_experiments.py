@@ -6,6 +6,7 @@ import pytest
 
 from utils.env import quiet_tensorflow_import
 from utils.experiments import build_recall_model, recall_experiment
+from utils.tasks import marked_recall
 
 quiet_tensorflow_import()
 
@@ -20,6 +21,17 @@ def test_recall_experiment_reports_what_it_promises() -> None:
     assert len(result.history["val_accuracy"]) == result.epochs
 
 
+def test_recall_experiment_restores_the_best_epoch() -> None:
+    import numpy as np
+
+    result = recall_experiment("simple_rnn", 8, units=3, n_train=64, epochs=6, seed=1, stop_at=1.1, patience=2)
+    losses = result.history["val_loss"]
+    assert result.best_epoch == int(np.argmin(losses)) + 1 <= result.epochs
+    x_val, y_val = marked_recall(1000, 8, seed=2)[:2]                      # the validation set of seed 1
+    restored = float(result.model.evaluate(x_val, y_val, verbose=0)[0])
+    assert np.isclose(restored, min(losses), rtol=1e-4), "the weights of the best epoch are restored"
+
+
 def test_unknown_cell() -> None:
     with pytest.raises(ValueError, match="cell must be one of"):
         build_recall_model("transformer", 5)
@@ -32,7 +44,6 @@ def test_final_state_sensitivity_equals_tensorflow(cell: str) -> None:
     import tensorflow as tf
 
     from utils.experiments import final_state_sensitivity
-    from utils.tasks import marked_recall
 
     keras.utils.set_random_seed(0)
     model = build_recall_model(cell, 7, units=5)
