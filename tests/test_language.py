@@ -83,6 +83,33 @@ def test_kneser_ney_discounts_follow_count_of_counts() -> None:
     assert model.discounts[1] == pytest.approx(5 / 7)
 
 
+@pytest.mark.parametrize("scale", [0.5, 1.0, 1.7])
+def test_rescaled_discounts_keep_distributions_and_match_the_fast_scan(scale: float) -> None:
+    v = 6
+    text = np.array([1, 2, 3, 1, 2, 4, 1, 2, 3, 5] * 20 + list(_random_ids(100, v)))
+    model = KneserNeyCharModel(3, v).fit(text)
+    scaled = model.rescaled(scale)
+    assert scaled.discounts == pytest.approx([min(d * scale, 0.99) for d in model.discounts])
+    assert model.discounts != scaled.discounts or scale == 1.0  # the original is left as it was
+    for context in ([], [1, 2], [0, 0]):
+        assert scaled.next_distribution(np.array(context, dtype=np.int64)).sum() == pytest.approx(1.0, abs=1e-12)
+    held_out = _random_ids(200, v, seed=3)
+    fast = model.bits_by_discount_scale(held_out, [scale, 1.0])
+    assert fast == pytest.approx([scaled.bits_per_character(held_out), model.bits_per_character(held_out)])
+
+
+def test_a_larger_discount_helps_on_text_unlike_the_training_text() -> None:
+    v = 5
+    model = KneserNeyCharModel(3, v).fit(np.array([1, 2, 3, 4] * 50 + [1, 3, 2, 4]))
+    other = _random_ids(300, v, seed=4)  # held-out text with no pattern: the counts mislead, back-off helps
+    bits = model.bits_by_discount_scale(other, [0.5, 1.0, 1.5])
+    assert bits[0] > bits[1] > bits[2]
+    with pytest.raises(ValueError, match="positive"):
+        model.rescaled(0.0)
+    with pytest.raises(ValueError, match="nothing"):
+        model.bits_by_discount_scale(np.array([], dtype=int), [1.0])
+
+
 def test_kneser_ney_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="order"):
         KneserNeyCharModel(0, 5)

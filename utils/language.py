@@ -200,24 +200,59 @@ class KneserNeyCharModel:
             raise RuntimeError("call fit() first")
         return int(sum(len(t["grams"]) + 2 * len(t["contexts"]) for t in self._tables))
 
-    def _probabilities(self, windows: np.ndarray) -> np.ndarray:
-        """p(last id | previous ids) for each row of ``windows`` (shape ``(m, order)``)."""
+    def _lookups(self, windows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each order n, the count of each window's n-gram and the total and number of distinct
+        followers of its context (the statistics the mixture needs, whatever the discounts)."""
         v = self.vocab_size
-        p = np.full(len(windows), 1.0 / v)
+        stats = []
         for n in range(1, self.order + 1):
-            table, discount = self._tables[n - 1], self.discounts[n - 1]
+            table = self._tables[n - 1]
             gram = np.zeros(len(windows), dtype=np.int64)
             for k in range(self.order - n, self.order):
                 gram = gram * v + windows[:, k]
             context = gram // v
-            count = _lookup(table["grams"], table["counts"], gram).astype(float)
-            total = _lookup(table["contexts"], table["ctx_total"], context).astype(float)
-            types = _lookup(table["contexts"], table["ctx_types"], context).astype(float)
+            stats.append((_lookup(table["grams"], table["counts"], gram).astype(float),
+                          _lookup(table["contexts"], table["ctx_total"], context).astype(float),
+                          _lookup(table["contexts"], table["ctx_types"], context).astype(float)))
+        return stats
+
+    def _mix(self, stats: list[tuple[np.ndarray, np.ndarray, np.ndarray]], discounts: Sequence[float]) -> np.ndarray:
+        """The interpolated probabilities from the looked-up statistics and one discount per order."""
+        p = np.full(len(stats[0][0]), 1.0 / self.vocab_size)
+        for (count, total, types), discount in zip(stats, discounts, strict=True):
             seen = total > 0
             safe = np.where(seen, total, 1.0)
             mixed = np.maximum(count - discount, 0) / safe + discount * types / safe * p
             p = np.where(seen, mixed, p)
         return p
+
+    def _probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """p(last id | previous ids) for each row of ``windows`` (shape ``(m, order)``)."""
+        return self._mix(self._lookups(windows), self.discounts)
+
+    def _scaled(self, scale: float) -> list[float]:
+        if not scale > 0:
+            raise ValueError(f"a discount scale must be positive, got {scale}")
+        return [min(d * scale, 0.99) for d in self.discounts]
+
+    def rescaled(self, scale: float) -> KneserNeyCharModel:
+        """A copy sharing this model's counts, with every discount multiplied by ``scale`` (capped at 0.99).
+
+        The estimate ``n1 / (n1 + 2 n2)`` fits the training text; text of another kind (other plays)
+        may want more mass moved to the lower orders, which a scale above 1 does.
+        """
+        copy = KneserNeyCharModel(self.order, self.vocab_size)
+        copy._tables, copy.discounts = self._tables, self._scaled(scale)
+        return copy
+
+    def bits_by_discount_scale(self, ids: np.ndarray, scales: Sequence[float]) -> list[float]:
+        """Bits per character of ``ids`` for each discount scale (as ``rescaled(s).bits_per_character``),
+        looking the n-grams up only once."""
+        ids = self._check_ids(ids)
+        if len(ids) == 0:
+            raise ValueError("nothing to score")
+        stats = self._lookups(self._windows(ids))
+        return [float(-np.log2(self._mix(stats, self._scaled(s))).mean()) for s in scales]
 
     def _windows(self, ids: np.ndarray) -> np.ndarray:
         if not self._tables:
