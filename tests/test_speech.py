@@ -69,6 +69,13 @@ def test_training_learns_a_separable_task_and_stops_early() -> None:
     result = speech.train_classifier(model, sequences[:320], labels[:320], sequences[320:], labels[320:], seed=0)
     assert 1 <= result["best_epoch"] <= result["epochs"] <= speech.MAX_EPOCHS
     assert np.mean(speech.predict_digits(model, sequences[320:]) == labels[320:]) >= 0.95
+    model = speech.build_classifier(units=8)
+    result = speech.train_classifier(model, sequences[:320], labels[:320], sequences[320:], labels[320:], seed=0,
+                                     monitor="val_loss", patience=1, max_epochs=3)
+    val_loss = result["history"]["val_loss"]
+    assert result["epochs"] <= 3 and result["best_epoch"] == int(np.argmin(val_loss)) + 1
+    with pytest.raises(ValueError, match="monitor"):
+        speech.train_classifier(model, sequences[:8], labels[:8], sequences[8:16], labels[8:16], seed=0, monitor="loss")
 
 
 def test_classical_peers_on_two_templates() -> None:
@@ -90,6 +97,57 @@ def test_classical_peers_on_two_templates() -> None:
         assert np.allclose(np.tril(model.transmat_, -1), 0) and np.allclose(np.triu(model.transmat_, 2), 0)
         assert np.allclose(model.startprob_, np.eye(chosen)[0])
     assert hmm.log_likelihoods(test).shape == (10, 2)
+
+
+def _dtw_by_hand(a: np.ndarray, b: np.ndarray) -> float:
+    cost = np.full((len(a) + 1, len(b) + 1), np.inf)
+    cost[0, 0] = 0.0
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost[i, j] = np.sum((a[i - 1] - b[j - 1]) ** 2) + min(cost[i - 1, j], cost[i, j - 1], cost[i - 1, j - 1])
+    return float(np.sqrt(cost[-1, -1]))
+
+
+def test_dtw_distances_equal_the_recursion() -> None:
+    rng = np.random.default_rng(1)
+    train = [rng.normal(size=(int(n), 3)) for n in (4, 7, 5)]
+    test = [rng.normal(size=(int(n), 3)) for n in (6, 3)]
+    distances = speech.dtw_distances(train, test)
+    assert distances.shape == (2, 3)
+    assert np.allclose(distances, [[_dtw_by_hand(t, r) for r in train] for t in test])
+    assert np.all(speech.dtw_distances(train, test, window=0.2) >= distances - 1e-9)   # a band only removes paths
+    with pytest.raises(ValueError, match="window"):
+        speech.dtw_distances(train, test, window=0.0)
+    with pytest.raises(ValueError, match="at least one"):
+        speech.dtw_distances([], test)
+
+
+def test_knn_vote_majority_and_ties() -> None:
+    y_train = np.array([3, 3, 7, 7, 7])
+    distances = np.array([[0.1, 0.2, 0.3, 0.4, 0.5],     # k=3: 3, 3, 7 -> 3
+                          [0.5, 0.4, 0.1, 0.2, 0.3],     # 7, 7, 7 -> 7
+                          [0.1, 0.9, 0.2, 0.8, 0.8]])    # k=2: 3 and 7 tie -> the nearest, 3
+    assert speech.knn_vote(distances, y_train, 1).tolist() == [3, 7, 3]
+    assert speech.knn_vote(distances, y_train, 3).tolist() == [3, 7, 7]
+    assert speech.knn_vote(distances, y_train, 2).tolist() == [3, 7, 3]
+    assert speech.knn_vote(distances, y_train, 5).tolist() == [7, 7, 7]
+    with pytest.raises(ValueError, match="k must"):
+        speech.knn_vote(distances, y_train, 6)
+    with pytest.raises(ValueError, match="shape"):
+        speech.knn_vote(distances[:, :4], y_train, 1)
+
+
+def test_select_dtw_prefers_more_neighbours_only_when_validation_says_so() -> None:
+    rng = np.random.default_rng(2)
+    train = [rng.normal(size=(6, 2)) + 3 * (i % 2) for i in range(12)]
+    y_train = np.arange(12) % 2
+    y_train[1] = 0                                          # a template of class 1 mislabelled 0
+    val = [train[1] + 0.01, *(rng.normal(size=(6, 2)) + 3 * (i % 2) for i in range(8))]
+    y_val = np.array([1, *(np.arange(8) % 2)])              # its near-twin misleads one neighbour, not three
+    k, scores = speech.select_dtw(train, y_train, val, y_val, ks=(1, 3))
+    assert scores[1] < scores[3] == 1.0 and k == 3
+    k, scores = speech.select_dtw(train, np.arange(12) % 2, val, y_val, ks=(1, 3))
+    assert scores == {1: 1.0, 3: 1.0} and k == 1            # labels put right: a tie goes to the smaller k
 
 
 def test_left_right_transitions() -> None:

