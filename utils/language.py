@@ -113,9 +113,11 @@ class KneserNeyCharModel:
 
     where ``h'`` drops the oldest character of ``h``, ``N1+(h.)`` is the number of distinct
     characters seen after ``h``, and ``D`` is the discount of that order, estimated as
-    ``n1 / (n1 + 2 n2)`` from the numbers of n-grams seen once and twice. Lower orders use
-    the same formula with *continuation counts* (the number of distinct characters that
-    precede an n-gram) in place of counts. A context never seen passes its whole mass to the
+    ``n1 / (n1 + 2 n2)`` from the numbers of n-grams seen once and twice (clamped to
+    [0.05, 0.95]; 0.5 if neither occurs). Lower orders use the same formula with *continuation
+    counts* (the number of distinct characters that precede an n-gram) in place of counts, and
+    their n1 and n2 count continuation counts of 1 and 2. :meth:`rescaled` and
+    :meth:`bits_by_discount_scale` tune the discounts on held-out text. A context never seen passes its whole mass to the
     lower order. The recursion ends at the uniform distribution over the vocabulary, so every
     character, seen or not, has a probability above zero.
 
