@@ -19,6 +19,9 @@ def test_recall_experiment_reports_what_it_promises() -> None:
     gru_params = 3 * 4 * (6 + 4) + 2 * 3 * 4  # three blocks of kernel and recurrent kernel, two biases
     assert result.params == result.model.count_params() == gru_params + (4 * 4 + 4)
     assert len(result.history["val_accuracy"]) == result.epochs
+    x_test, y_test, _ = marked_recall(2000, 6, seed=5)                       # the test set of seed 3
+    assert result.correct.shape == (2000,) and result.correct.mean() == result.accuracy
+    assert (result.correct == (result.model.predict(x_test, verbose=0).argmax(axis=1) == y_test)).all()
 
 
 def test_recall_experiment_restores_the_best_epoch() -> None:

@@ -36,6 +36,7 @@ class RecallResult:
     seconds_per_epoch: float
     history: dict[str, list[float]] = field(repr=False)
     model: Any = field(repr=False)
+    correct: np.ndarray = field(repr=False)     # per test sequence: was the prediction right?
 
 
 def build_recall_model(cell: str, length: int, units: int = 32, symbols: int = 4) -> Any:
@@ -97,7 +98,7 @@ def recall_experiment(
     correct = predicted == y_test
     by_lag = {int(k): float(correct[lag == k].mean()) for k in np.unique(lag)}
     return RecallResult(cell, length, model.count_params(), float(correct.mean()), by_lag,
-                        len(history["loss"]), best.best_epoch + 1, timer.typical(), history, model)
+                        len(history["loss"]), best.best_epoch + 1, timer.typical(), history, model, correct)
 
 
 def final_state_sensitivity(model: Any, x: np.ndarray) -> np.ndarray:
