@@ -117,9 +117,9 @@ class KneserNeyCharModel:
     [0.05, 0.95]; 0.5 if neither occurs). Lower orders use the same formula with *continuation
     counts* (the number of distinct characters that precede an n-gram) in place of counts, and
     their n1 and n2 count continuation counts of 1 and 2. :meth:`rescaled` and
-    :meth:`bits_by_discount_scale` tune the discounts on held-out text. A context never seen passes its whole mass to the
-    lower order. The recursion ends at the uniform distribution over the vocabulary, so every
-    character, seen or not, has a probability above zero.
+    :meth:`bits_by_discount_scale` tune the discounts on held-out text. A context never seen
+    passes its whole mass to the lower order. The recursion ends at the uniform distribution
+    over the vocabulary, so every character, seen or not, has a probability above zero.
 
     Parameters
     ----------
