@@ -91,6 +91,20 @@ def test_paired_bootstrap_centres_on_the_mean_and_widens_with_blocks() -> None:
         paired_bootstrap(np.zeros(0))
 
 
+def test_paired_bootstrap_blocks_are_circular_and_use_every_item() -> None:
+    from utils.metrics import paired_bootstrap
+
+    d = np.random.default_rng(1).normal(size=359)                 # 359 = 12 blocks of 28 + 23
+    n_boot, block, seed = 300, 28, 5
+    starts = np.random.default_rng(seed).integers(0, len(d), size=(n_boot, 13))
+    by_hand = [d[np.concatenate([(s + np.arange(block)) % len(d) for s in row])[:len(d)]].mean() for row in starts]
+    assert np.allclose(paired_bootstrap(d, n_boot=n_boot, block=block, seed=seed)[1:],
+                       np.quantile(by_hand, [0.025, 0.975]))
+    tail = np.r_[np.zeros(336), np.full(23, 10.0)]                # only the last, partial block differs from zero
+    mean, low, high = paired_bootstrap(tail, n_boot=2000, block=block)
+    assert mean == pytest.approx(230 / 359) and low < mean < high  # the items after the last whole block count
+
+
 def test_metrics_is_numpy_only_and_still_offers_the_timer() -> None:
     import subprocess
     import sys

@@ -147,7 +147,10 @@ def paired_bootstrap(differences: np.ndarray, n_boot: int = 2000, block: int = 1
     ``differences[i]`` is model A's score minus model B's on item ``i`` of the same test set.
     Items are resampled with replacement; with ``block > 1`` whole consecutive blocks of that
     many items are resampled instead (a block bootstrap, for neighbouring items that are not
-    independent, such as the characters of a text). Returns ``(mean, low, high)``.
+    independent, such as the characters of a text). The blocks are circular (Politis and
+    Romano, 1992): a block may start at any item and wraps round from the last item to the
+    first, and each resample is cut to ``len(differences)`` items, so every item counts equally
+    however the length divides by ``block``. Returns ``(mean, low, high)``.
 
     Raises
     ------
@@ -159,10 +162,17 @@ def paired_bootstrap(differences: np.ndarray, n_boot: int = 2000, block: int = 1
         raise ValueError(f"differences must be a non-empty 1-D array of finite numbers, got shape {d.shape}")
     if n_boot < 1 or not 1 <= block <= len(d) or not 0 < level < 1:
         raise ValueError(f"need n_boot >= 1, 1 <= block <= {len(d)} and 0 < level < 1")
-    n_blocks = len(d) // block
-    sums = d[:n_blocks * block].reshape(n_blocks, block).sum(axis=1)
     rng = np.random.default_rng(seed)
-    means = sums[rng.integers(0, n_blocks, size=(n_boot, n_blocks))].sum(axis=1) / (n_blocks * block)
+    n = len(d)
+    if block == 1:
+        means = d[rng.integers(0, n, size=(n_boot, n))].mean(axis=1)
+    else:
+        n_blocks = -(-n // block)                                   # enough blocks to cover n items
+        sizes = np.full(n_blocks, block)
+        sizes[-1] = n - (n_blocks - 1) * block                      # the last block is cut to fit
+        running = np.concatenate([[0.0], np.cumsum(np.concatenate([d, d[:block - 1]]))])   # wrapped round
+        starts = rng.integers(0, n, size=(n_boot, n_blocks))
+        means = (running[starts + sizes] - running[starts]).sum(axis=1) / n
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(d.mean()), float(low), float(high)
