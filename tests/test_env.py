@@ -126,7 +126,12 @@ def _start_setup_cell(cwd: Path, before: str = "", **environ: str) -> subprocess
 
 
 def _finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    stdout, stderr = process.communicate(timeout=120)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()                                  # as subprocess.run does: no process left behind
+        process.communicate()
+        raise
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
@@ -138,7 +143,13 @@ def test_setup_cell_finds_the_course_quietly_and_warns_about_a_wrong_root(tmp_pa
     started = [_start_setup_cell(ROOT / "notebooks"),                                    # the three run at once
                _start_setup_cell(ROOT / "notebooks", RNN_COURSE_ROOT=str(tmp_path)),
                _start_setup_cell(tmp_path, RNN_COURSE_ROOT=str(ROOT))]                   # Jupyter outside the course
-    ok, wrong, elsewhere = (_finish(process) for process in started)
+    try:
+        ok, wrong, elsewhere = (_finish(process) for process in started)
+    finally:
+        for process in started:                          # one timed out: stop the others too
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     assert ok.returncode == 0 and "ready" in ok.stdout and ok.stdout.strip().endswith(" 3.0"), ok.stderr
     assert "Warning" not in ok.stderr, ok.stderr
     for noise in ("absl::InitializeLog", "cuInit", "oneDNN", "cpu_feature_guard", "cuda"):    # TensorFlow's start-up

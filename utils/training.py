@@ -1,8 +1,8 @@
-"""Training helpers that need Keras (used by notebooks 05, 07, 08, 09 and 12).
+"""Training helpers that need Keras (used by notebooks 05, 07, 08, 09, 10 and 12).
 
 :class:`EpochTimer` times epochs; :func:`length_batches` batches variable-length sequences by
 length (notebook 08); :func:`fresh_start` trains a compiled model again from new weights
-(notebook 08).
+(notebooks 05, 07, 08, 10 and 12, and the unheard-speaker script of :mod:`utils.speech`).
 """
 
 from __future__ import annotations
